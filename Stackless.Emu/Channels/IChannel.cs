@@ -1,0 +1,45 @@
+namespace Stackless.Emu;
+
+/// <summary>The element-type-independent view of a channel, as the channel callback and diagnostics see it.</summary>
+public interface IChannel
+{
+    /// <summary>Tasklets waiting to send (&gt; 0) or to receive (&lt; 0).</summary>
+    int Balance { get; }
+
+    /// <summary>-1 prefers the receiver (default), 1 the sender, 0 the caller.</summary>
+    int Preference { get; set; }
+
+    /// <summary>When true, every tasklet a channel action involves is scheduled; nobody runs at once.</summary>
+    bool ScheduleAll { get; set; }
+
+    /// <summary>The first waiting tasklet (the rest follow through <see cref="Tasklet.Next"/>), or null.</summary>
+    Tasklet? Queue { get; }
+
+    /// <summary>True after <see cref="Close"/>.</summary>
+    bool Closing { get; }
+
+    /// <summary>True when closing and no tasklet waits any more.</summary>
+    bool Closed { get; }
+
+    /// <summary>The type of the values the channel carries.</summary>
+    Type ElementType { get; }
+
+    /// <summary>Marks the channel closing: operations that would block raise; waiting tasklets are still served.</summary>
+    void Close();
+
+    /// <summary>Reopens a closing or closed channel.</summary>
+    void Open();
+}
+
+/// <summary>What the scheduler needs of any channel's queue of waiting tasklets.</summary>
+internal interface IChannelQueue
+{
+    /// <summary>The first waiting tasklet.</summary>
+    Tasklet? Head { get; }
+
+    /// <summary>Takes a waiting tasklet out of the queue (kill, throw, errors), restoring the balance.</summary>
+    void RemoveWaiter(Tasklet tasklet);
+
+    /// <summary>A one-line description for diagnostics.</summary>
+    string Describe();
+}

@@ -1,0 +1,42 @@
+namespace Stackless.Emu.Diagnostics;
+
+/// <summary>
+/// The texts of every error the library raises. Where Stackless raises the same error,
+/// the text starts with Stackless's own message (from its C implementation), so ported code
+/// that matches on messages keeps working; the rest of the text tells the user what to do.
+/// </summary>
+internal static class ErrorMessages
+{
+    // Tasklet lifecycle (taskletobject.c).
+    public const string SetupAlive = "tasklet is alive";
+    public const string SetupUnbound = "the tasklet was not bound to a function";
+    public const string BindCurrent = "can't (re)bind the current tasklet";
+    public const string BindScheduled = "tasklet is scheduled";
+    public const string BindHardState = "tasklet has C state on its stack: a started hard tasklet cannot be rebound; Kill() it first";
+    public const string UnbindMain = "can't unbind the main tasklet";
+    public const string InsertBlocked = "You cannot run a blocked tasklet";
+    public const string InsertDead = "You cannot run an unbound(dead) tasklet";
+    public const string RemoveBlocked = "You cannot remove a blocked tasklet.";
+    public const string RemoveCurrent = "The current tasklet cannot be removed.";
+    public const string ThrowDead = "You cannot throw to a dead tasklet";
+    public const string SwitchOtherThread = "can't switch to a different thread.";
+    public const string RunOtherThread = "cannot run a tasklet of another thread";
+    public const string SetupOtherThread = "cannot setup or insert a tasklet of another thread";
+
+    // Channels (channelobject.c).
+    public const string ChannelClosed = "Send/receive operation on a closed channel";
+    public const string BlockTrap = "this tasklet does not like to be blocked.";
+    public const string Deadlock = "Deadlock: the last runnable tasklet cannot be blocked.";
+    public const string MainReceivingNoSender = "the main tasklet is receiving without a sender available.";
+    public const string MainSendingNoReceiver = "the main tasklet is sending without a receiver available.";
+
+    /// <summary>The error a synchronous form raises inside a soft tasklet.</summary>
+    public static string SyncFormInSoftTasklet(string syncName, string asyncName) =>
+        $"{syncName} cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +
+        $"Use 'await {asyncName}' here, or run blocking code in a hard tasklet (Tasklet.SpawnHard).";
+
+    /// <summary>The error an operation raises when a previous asynchronous form was not awaited.</summary>
+    public const string NotAwaited =
+        "The previous asynchronous tasklet operation of this tasklet was not awaited: the tasklet is already suspended. " +
+        "Await every SendAsync/ReceiveAsync/ScheduleAsync/... call directly.";
+}

@@ -1,0 +1,113 @@
+namespace Stackless.Emu;
+
+/// <summary>
+/// The scheduler of the calling thread (Stackless's module-level functions): every OS thread that uses the API has
+/// its own, with its own runnable queue and main tasklet.
+/// </summary>
+public static class Scheduler
+{
+    /// <summary>
+    /// Runs the runnable tasklets until none is runnable and no tasklet waits for I/O (Stackless's <c>run()</c>).
+    /// The caller leaves the runnable queue meanwhile. An exception escaping a tasklet is raised here.
+    /// For main and hard tasklets.
+    /// </summary>
+    public static void Run()
+    {
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterSyncForm("Scheduler.Run()", "Scheduler.ScheduleAsync()");
+        scheduler.Run(caller);
+    }
+
+    /// <summary>Lets the next runnable tasklet run; the caller goes to the end of the round (Stackless's <c>schedule()</c>). For main and hard tasklets.</summary>
+    public static void Schedule()
+    {
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterSyncForm("Scheduler.Schedule()", "Scheduler.ScheduleAsync()");
+        scheduler.SuspendSync(caller, scheduler.ScheduleCore(caller, remove: false));
+    }
+
+    /// <summary>Asynchronous form of <see cref="Schedule"/>, for soft tasklets.</summary>
+    public static SwitchAwaitable ScheduleAsync()
+    {
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterAsyncForm();
+        return scheduler.SuspendAsync(caller, scheduler.ScheduleCore(caller, remove: false));
+    }
+
+    /// <summary>
+    /// Pauses the caller (it leaves the runnable queue) and lets the next tasklet run (Stackless's
+    /// <c>schedule_remove()</c>); something must <see cref="Tasklet.Insert"/> or run it again. For main and hard tasklets.
+    /// </summary>
+    public static void ScheduleRemove()
+    {
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterSyncForm("Scheduler.ScheduleRemove()", "Scheduler.ScheduleRemoveAsync()");
+        scheduler.SuspendSync(caller, scheduler.ScheduleCore(caller, remove: true));
+    }
+
+    /// <summary>Asynchronous form of <see cref="ScheduleRemove"/>, for soft tasklets.</summary>
+    public static SwitchAwaitable ScheduleRemoveAsync()
+    {
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterAsyncForm();
+        return scheduler.SuspendAsync(caller, scheduler.ScheduleCore(caller, remove: true));
+    }
+
+    /// <summary>The number of runnable tasklets, the current one included (Stackless's <c>getruncount()</c>).</summary>
+    public static int RunCount => ThreadScheduler.Current.RunCount;
+
+    /// <summary>The number of tasklets of this thread waiting for I/O (foreign awaitables, blocking calls).</summary>
+    public static int IoPendingCount => ThreadScheduler.Current.IoPending;
+
+    /// <summary>The running tasklet (Stackless's <c>getcurrent()</c>).</summary>
+    public static Tasklet Current => ThreadScheduler.Current.Executing;
+
+    /// <summary>This thread's main tasklet (Stackless's <c>getmain()</c>).</summary>
+    public static Tasklet Main => ThreadScheduler.Current.MainTasklet;
+
+    /// <summary>
+    /// Marks the current tasklet atomic until the scope is disposed (Stackless's <c>with stackless.atomic():</c>):
+    /// <c>using (Scheduler.Atomic()) { ... }</c>.
+    /// </summary>
+    public static AtomicScope Atomic() => new(ThreadScheduler.Current.Executing);
+
+    /// <summary>
+    /// Called as (previous, next) before every switch between tasklets of this thread (Stackless's
+    /// <c>set_schedule_callback</c>); null removes it. An exception it throws is reported on standard error and ignored.
+    /// </summary>
+    public static Action<Tasklet?, Tasklet?>? ScheduleCallback
+    {
+        get => ThreadScheduler.Current.ScheduleCallback;
+        set => ThreadScheduler.Current.ScheduleCallback = value;
+    }
+
+    /// <summary>
+    /// Called as (channel, tasklet, sending, willBlock) before every channel action on this thread (Stackless's
+    /// <c>set_channel_callback</c>); null removes it.
+    /// </summary>
+    public static Action<IChannel, Tasklet, bool, bool>? ChannelCallback
+    {
+        get => ThreadScheduler.Current.ChannelCallback;
+        set => ThreadScheduler.Current.ChannelCallback = value;
+    }
+
+    /// <summary>
+    /// The stack size, in bytes, of threads started for hard tasklets from now on (0: the runtime's default). Raise it
+    /// for deep synchronous recursion.
+    /// </summary>
+    public static int HardTaskletStackSize
+    {
+        get => HardTaskletThreads.StackSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            HardTaskletThreads.StackSize = value;
+        }
+    }
+
+    /// <summary>This thread's alive tasklets, main first (for diagnostics and for ending leftovers).</summary>
+    public static IReadOnlyList<Tasklet> AliveTasklets() => ThreadScheduler.Current.AliveTasklets();
+
+    /// <summary>A report of this thread's alive tasklets and what each waits on.</summary>
+    public static string Describe() => ThreadScheduler.Current.DescribeTasklets();
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace Stackless.Emu;
+
+internal sealed partial class ThreadScheduler
+{
+    // Threaded tasklets (main and hard) each own an OS thread. Only the baton holder runs: handing the baton on
+    // releases the next tasklet's signal, then the giver waits on its own. So exactly one tasklet runs at a time.
+
+    /// <summary>Gives the baton to the threaded tasklet <paramref name="next"/>, starting its thread on first use.</summary>
+    private void PassBaton(Tasklet next)
+    {
+        NotifySwitch(next);
+        if (!next.Started)
+        {
+            next.Flags |= TaskletFlags.Started;
+            HardTaskletThreads.Start(next);
+        }
+
+        next.BatonSignal!.Release();
+    }
+
+    /// <summary>Blocks the calling thread until <paramref name="self"/> holds the baton again.</summary>
+    private static void WaitForBaton(Tasklet self) => self.BatonSignal!.Wait();
+
+    /// <summary>The body of a hard tasklet's thread, run once the tasklet first receives the baton.</summary>
+    internal void RunHardTasklet(Tasklet tasklet)
+    {
+        Debug.Assert(tasklet.Kind == TaskletKind.Hard);
+        BindThread(this);
+        try
+        {
+            WaitForBaton(tasklet);
+            _driverThreadId = Environment.CurrentManagedThreadId;
+            Exception? error = null;
+            try
+            {
+                tasklet.ThrowIfPending();
+                tasklet.HardBody!();
+            }
+#pragma warning disable CA1031 // The body's exception is the tasklet's result: it goes to main like any other.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                error = ex;
+            }
+
+            FinishTasklet(tasklet, error);
+            Drive(tasklet, exiting: true);
+        }
+        finally
+        {
+            BindThread(null);
+        }
+    }
+}

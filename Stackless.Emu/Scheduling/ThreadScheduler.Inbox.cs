@@ -1,0 +1,119 @@
+using System.Diagnostics;
+
+namespace Stackless.Emu;
+
+internal sealed partial class ThreadScheduler
+{
+    // The inbox is the only part of a scheduler other threads touch: continuations of foreign awaits (I/O) and
+    // completions of blocking calls arrive here from any thread, under _inboxLock. The baton holder drains it.
+
+    private readonly object _inboxLock = new();
+    private Queue<(Tasklet Tasklet, Continuation Continuation)> _inbox = new();
+    private Queue<(Tasklet Tasklet, Continuation Continuation)> _draining = new();
+
+    /// <summary>Items in the inbox; read without the lock as a cheap "anything to drain?" test.</summary>
+    private volatile int _inboxCount;
+
+    /// <summary>Tasklets blocked on I/O (soft tasklets awaiting foreign awaitables, hard tasklets in blocking calls).</summary>
+    private int _ioPending;
+
+    /// <summary>True while the baton holder sleeps in <see cref="WaitForInbox"/>.</summary>
+    private bool _driverWaiting;
+
+    /// <summary>The managed id of the thread that holds the baton and runs the dispatch loop.</summary>
+    private volatile int _driverThreadId;
+
+    /// <summary>The number of tasklets waiting for I/O.</summary>
+    public int IoPending => _ioPending;
+
+    /// <summary>
+    /// Hands a continuation of <paramref name="tasklet"/> to the scheduler (its synchronization context's Post).
+    /// A continuation of the running tasklet posted on the dispatch thread (the runtime unwinding a deep stack) is
+    /// simply its next step; anything else goes through the inbox.
+    /// </summary>
+    public void Post(Tasklet tasklet, in Continuation continuation)
+    {
+        if (_executingSoft == tasklet && Environment.CurrentManagedThreadId == _driverThreadId && !tasklet.Resume.IsSet)
+        {
+            tasklet.Resume = continuation;
+            return;
+        }
+
+        lock (_inboxLock)
+        {
+            _inbox.Enqueue((tasklet, continuation));
+            _inboxCount = _inbox.Count;
+            if (_driverWaiting)
+            {
+                Monitor.Pulse(_inboxLock);
+            }
+        }
+    }
+
+    /// <summary>Marks a threaded tasklet as waiting for a blocking call that runs outside the scheduler.</summary>
+    public void EnterBlockingCall(Tasklet tasklet)
+    {
+        Debug.Assert(tasklet.IsThreaded && tasklet == _current);
+        RemoveRunnable(tasklet);
+        tasklet.Flags |= TaskletFlags.InIo;
+        _ioPending++;
+    }
+
+    /// <summary>Delivers every inbox item: a tasklet blocked on I/O becomes runnable again, at the end of the round.</summary>
+    private void DrainInbox()
+    {
+        lock (_inboxLock)
+        {
+            (_inbox, _draining) = (_draining, _inbox);
+            _inboxCount = 0;
+        }
+
+        while (_draining.TryDequeue(out var item))
+        {
+            Deliver(item.Tasklet, item.Continuation);
+        }
+    }
+
+    private void Deliver(Tasklet tasklet, in Continuation continuation)
+    {
+        if ((tasklet.Flags & TaskletFlags.InIo) != 0)
+        {
+            tasklet.Flags &= ~TaskletFlags.InIo;
+            _ioPending--;
+            if (continuation.IsSet)
+            {
+                tasklet.Resume = continuation;
+            }
+
+            if ((tasklet.Flags & TaskletFlags.RemovedWhileInIo) != 0)
+            {
+                tasklet.Flags &= ~TaskletFlags.RemovedWhileInIo;
+            }
+            else
+            {
+                AppendRunnable(tasklet);
+            }
+        }
+        else if (continuation.IsSet)
+        {
+            // A second flow inside one tasklet (an un-awaited async call that finished later): it runs as the
+            // tasklet's next step once the current one has suspended, so it is never lost.
+            tasklet.DeferPost(continuation);
+        }
+    }
+
+    /// <summary>Sleeps until something arrives in the inbox (only when nothing is runnable and I/O is pending).</summary>
+    private void WaitForInbox()
+    {
+        lock (_inboxLock)
+        {
+            while (_inboxCount == 0)
+            {
+                _driverWaiting = true;
+                Monitor.Wait(_inboxLock);
+            }
+
+            _driverWaiting = false;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Runtime.ExceptionServices;
+using Stackless.Emu.Diagnostics;
+
+namespace Stackless.Emu;
+
+public sealed partial class Tasklet
+{
+    /// <summary>
+    /// Ends the tasklet by raising <see cref="TaskletExit"/> at its suspension point, so its <c>finally</c> and
+    /// <c>using</c> blocks run (Stackless's <c>kill</c>). A blocked tasklet leaves its channel first (the balance is
+    /// restored). A dead tasklet is left alone; a tasklet that never ran dies without running its body.
+    /// </summary>
+    /// <param name="pending">False: switch to the tasklet now and return when it has died or suspended again.
+    /// True: only make it runnable; it dies when its turn comes, and the caller continues.</param>
+    public void Kill(bool pending = false) => Throw(new TaskletExit(), pending, "Tasklet.Kill()", "tasklet.KillAsync()");
+
+    /// <summary>Asynchronous form of <see cref="Kill"/>, for soft tasklets.</summary>
+    public SwitchAwaitable KillAsync(bool pending = false) => ThrowAsync(new TaskletExit(), pending);
+
+    /// <summary>
+    /// Raises <paramref name="exception"/> in this tasklet at its suspension point (Stackless's <c>throw</c>); the
+    /// exception keeps its stack trace if it was thrown before. A blocked tasklet leaves its channel first.
+    /// </summary>
+    /// <param name="exception">The exception to raise.</param>
+    /// <param name="pending">False: switch to the tasklet now. True: only make it runnable; the caller continues.</param>
+    /// <exception cref="InvalidOperationException">The tasklet is dead (unless <paramref name="exception"/> is a <see cref="TaskletExit"/>).</exception>
+    public void Throw(Exception exception, bool pending = false) =>
+        Throw(exception, pending, "Tasklet.Throw()", "tasklet.ThrowAsync()");
+
+    /// <summary>Asynchronous form of <see cref="Throw(Exception, bool)"/>, for soft tasklets.</summary>
+    public SwitchAwaitable ThrowAsync(Exception exception, bool pending = false)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var caller = ThreadScheduler.Current.EnterAsyncForm();
+        return caller.Scheduler.SuspendAsync(caller, ThrowCore(caller, exception, pending));
+    }
+
+    /// <summary>
+    /// Creates an exception of <paramref name="exceptionType"/> with <paramref name="args"/> and raises it in this
+    /// tasklet now (Stackless's <c>raise_exception(exc_class, *args)</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="exceptionType"/> is not an <see cref="Exception"/> type.</exception>
+    public void RaiseException(Type exceptionType, params object?[] args) =>
+        Throw(CreateException(exceptionType, args, "tasklet.raise_exception"), false, "Tasklet.RaiseException()", "tasklet.RaiseExceptionAsync()");
+
+    /// <summary>Asynchronous form of <see cref="RaiseException"/>, for soft tasklets.</summary>
+    public SwitchAwaitable RaiseExceptionAsync(Type exceptionType, params object?[] args) =>
+        ThrowAsync(CreateException(exceptionType, args, "tasklet.raise_exception"), pending: false);
+
+    /// <summary>Instantiates an exception type the way Stackless's <c>slp_make_bomb</c> does.</summary>
+    internal static Exception CreateException(Type exceptionType, object?[]? args, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(exceptionType);
+        if (!typeof(Exception).IsAssignableFrom(exceptionType) || exceptionType.IsAbstract)
+        {
+            throw new ArgumentException(
+                $"{operation} needs Exception or string subclass as first parameter: {exceptionType} is not a concrete Exception type.",
+                nameof(exceptionType));
+        }
+
+        try
+        {
+            return (Exception)Activator.CreateInstance(exceptionType, args ?? [])!;
+        }
+        catch (MissingMethodException ex)
+        {
+            throw new ArgumentException(
+                $"{exceptionType.Name} has no constructor taking {args?.Length ?? 0} argument(s) of the given types.", nameof(args), ex);
+        }
+    }
+
+    private void Throw(Exception exception, bool pending, string syncName, string asyncName)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var scheduler = ThreadScheduler.Current;
+
+        // A pending throw never switches, so it is allowed anywhere, soft tasklets included.
+        var caller = pending ? scheduler.Executing : scheduler.EnterSyncForm(syncName, asyncName);
+        caller.Scheduler.SuspendSync(caller, ThrowCore(caller, exception, pending));
+    }
+
+    /// <summary>Arranges for <paramref name="exception"/> to be raised in this tasklet; returns whether the caller must suspend.</summary>
+    private bool ThrowCore(Tasklet caller, Exception exception, bool pending)
+    {
+        if (!Alive)
+        {
+            if (exception is TaskletExit)
+            {
+                return false;
+            }
+
+            throw new InvalidOperationException(ErrorMessages.ThrowDead);
+        }
+
+        if (this == caller)
+        {
+            ExceptionDispatchInfo.Throw(exception);
+        }
+
+        if (Scheduler != caller.Scheduler)
+        {
+            throw new InvalidOperationException(ErrorMessages.RunOtherThread);
+        }
+
+        var info = ExceptionDispatchInfo.Capture(exception);
+        PendingException = PendingException is null
+            ? info
+            : ExceptionDispatchInfo.Capture(new AggregateException(PendingException.SourceException, exception));
+
+        if ((Flags & TaskletFlags.InIo) != 0)
+        {
+            // The foreign awaitable cannot be interrupted: the exception is raised at the tasklet's next switch point.
+            Flags &= ~TaskletFlags.RemovedWhileInIo;
+            return false;
+        }
+
+        if ((Flags & TaskletFlags.InChannel) != 0)
+        {
+            BlockedOn!.RemoveWaiter(this);
+        }
+
+        if ((Flags & TaskletFlags.InRunnable) == 0)
+        {
+            Scheduler.AppendRunnable(this);
+        }
+
+        if (pending)
+        {
+            return false;
+        }
+
+        Scheduler.MakeCurrent(this);
+        return true;
+    }
+}

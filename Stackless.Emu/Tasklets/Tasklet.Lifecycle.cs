@@ -1,0 +1,211 @@
+using Stackless.Emu.Diagnostics;
+
+namespace Stackless.Emu;
+
+public sealed partial class Tasklet
+{
+    /// <summary>Creates a soft tasklet bound to <paramref name="body"/> and schedules it (Stackless's <c>stackless.tasklet(f)(args)</c>).</summary>
+    public static Tasklet Spawn(Func<Task> body) => new Tasklet(body).Setup();
+
+    /// <summary>
+    /// Creates a hard tasklet: <paramref name="body"/> is synchronous code that runs on its own OS thread, holding the
+    /// scheduler's baton, so it may call the synchronous forms (<c>Receive</c>, <c>Send</c>, <c>Schedule</c>, ...)
+    /// anywhere in its call stack. Call <see cref="Setup"/> to schedule it.
+    /// </summary>
+    public static Tasklet CreateHard(Action body) => CreateHardTasklet(body);
+
+    /// <summary>Creates a hard tasklet (see <see cref="CreateHard"/>) and schedules it.</summary>
+    public static Tasklet SpawnHard(Action body) => CreateHardTasklet(body).Setup();
+
+    /// <summary>
+    /// Binds the tasklet to <paramref name="body"/>, or unbinds it when null (Stackless's <c>bind</c>). An alive,
+    /// paused tasklet loses its progress without running its <c>finally</c> blocks, as in Stackless.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tasklet is current, scheduled, main, or a started hard tasklet.</exception>
+    public Tasklet Bind(Func<Task>? body)
+    {
+        CheckRebind(body is null);
+        if (_kind == TaskletKind.Hard)
+        {
+            throw new InvalidOperationException("A hard tasklet's body is synchronous: create it with Tasklet.CreateHard(Action).");
+        }
+
+        Scheduler.ForgetAlive(this);
+        ClearBody(keepBinding: false);
+        _softBody = body;
+        if (body is not null)
+        {
+            Flags |= TaskletFlags.Bound;
+        }
+
+        return this;
+    }
+
+    /// <summary>Makes the bound tasklet alive and appends it to the runnable queue (Stackless's <c>setup</c>).</summary>
+    /// <exception cref="InvalidOperationException">The tasklet is already alive, or not bound.</exception>
+    public Tasklet Setup()
+    {
+        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        if (Alive)
+        {
+            throw new InvalidOperationException(ErrorMessages.SetupAlive);
+        }
+
+        if ((Flags & TaskletFlags.Bound) == 0)
+        {
+            throw new InvalidOperationException(ErrorMessages.SetupUnbound);
+        }
+
+        Flags |= TaskletFlags.Alive;
+        Scheduler.RememberAlive(this);
+        Scheduler.AppendRunnable(this);
+        return this;
+    }
+
+    /// <summary>Appends the tasklet to the end of the runnable queue if it is not scheduled yet (Stackless's <c>insert</c>).</summary>
+    /// <exception cref="InvalidOperationException">The tasklet is blocked or dead.</exception>
+    public Tasklet Insert()
+    {
+        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        CheckRunnable();
+        if ((Flags & TaskletFlags.InIo) != 0)
+        {
+            Flags &= ~TaskletFlags.RemovedWhileInIo;
+        }
+        else if (!Scheduled)
+        {
+            Scheduler.AppendRunnable(this);
+        }
+
+        return this;
+    }
+
+    /// <summary>Takes the tasklet out of the runnable queue; it becomes paused (Stackless's <c>remove</c>).</summary>
+    /// <exception cref="InvalidOperationException">The tasklet is blocked on a channel, or is the current tasklet.</exception>
+    public Tasklet Remove()
+    {
+        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        if ((Flags & TaskletFlags.InChannel) != 0)
+        {
+            throw new InvalidOperationException(ErrorMessages.RemoveBlocked);
+        }
+
+        if (IsCurrent)
+        {
+            throw new InvalidOperationException(ErrorMessages.RemoveCurrent);
+        }
+
+        if ((Flags & TaskletFlags.InIo) != 0)
+        {
+            Flags |= TaskletFlags.RemovedWhileInIo;
+        }
+        else if ((Flags & TaskletFlags.InRunnable) != 0)
+        {
+            Scheduler.RemoveRunnable(this);
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Switches to this tasklet now (Stackless's <c>run</c>). If it was not scheduled it is inserted just before the
+    /// caller, so the caller runs right after it; if it was, the tasklets between the caller and it run later.
+    /// Synchronous form: main and hard tasklets.
+    /// </summary>
+    public void Run()
+    {
+        var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Run()", "tasklet.RunAsync()");
+        caller.Scheduler.SuspendSync(caller, RunCore(caller, removeCaller: false));
+    }
+
+    /// <summary>Asynchronous form of <see cref="Run"/>, for soft tasklets.</summary>
+    public SwitchAwaitable RunAsync()
+    {
+        var caller = ThreadScheduler.Current.EnterAsyncForm();
+        return caller.Scheduler.SuspendAsync(caller, RunCore(caller, removeCaller: false));
+    }
+
+    /// <summary>Like <see cref="Run"/>, but the caller is paused: it leaves the runnable queue (Stackless's <c>switch</c>).</summary>
+    public void Switch()
+    {
+        var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Switch()", "tasklet.SwitchAsync()");
+        caller.Scheduler.SuspendSync(caller, RunCore(caller, removeCaller: true));
+    }
+
+    /// <summary>Asynchronous form of <see cref="Switch"/>, for soft tasklets.</summary>
+    public SwitchAwaitable SwitchAsync()
+    {
+        var caller = ThreadScheduler.Current.EnterAsyncForm();
+        return caller.Scheduler.SuspendAsync(caller, RunCore(caller, removeCaller: true));
+    }
+
+    /// <summary>Makes this tasklet current; returns whether the caller must suspend.</summary>
+    private bool RunCore(Tasklet caller, bool removeCaller)
+    {
+        if (Scheduler != caller.Scheduler)
+        {
+            throw new InvalidOperationException(removeCaller ? ErrorMessages.SwitchOtherThread : ErrorMessages.RunOtherThread);
+        }
+
+        if (this == caller)
+        {
+            return false;
+        }
+
+        CheckRunnable();
+        if ((Flags & TaskletFlags.InIo) != 0)
+        {
+            throw new InvalidOperationException(ErrorMessages.InsertBlocked + ": it is waiting for I/O");
+        }
+
+        if (!Scheduled)
+        {
+            Scheduler.AppendRunnable(this);
+        }
+
+        if (removeCaller)
+        {
+            Scheduler.RemoveRunnable(caller);
+        }
+
+        Scheduler.MakeCurrent(this);
+        return true;
+    }
+
+    private void CheckRunnable()
+    {
+        if ((Flags & TaskletFlags.InChannel) != 0)
+        {
+            throw new InvalidOperationException(ErrorMessages.InsertBlocked);
+        }
+
+        if (!Alive)
+        {
+            throw new InvalidOperationException(ErrorMessages.InsertDead);
+        }
+    }
+
+    private void CheckRebind(bool unbinding)
+    {
+        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        if (IsCurrent)
+        {
+            throw new InvalidOperationException(ErrorMessages.BindCurrent);
+        }
+
+        if (Scheduled)
+        {
+            throw new InvalidOperationException(ErrorMessages.BindScheduled);
+        }
+
+        if (_kind == TaskletKind.Main)
+        {
+            throw new InvalidOperationException(unbinding ? ErrorMessages.UnbindMain : ErrorMessages.BindCurrent);
+        }
+
+        if (_kind == TaskletKind.Hard && Started && Alive)
+        {
+            throw new InvalidOperationException(ErrorMessages.BindHardState);
+        }
+    }
+}

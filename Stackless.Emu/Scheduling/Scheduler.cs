@@ -4,7 +4,7 @@ namespace Stackless.Emu;
 /// The scheduler of the calling thread (Stackless's module-level functions): every OS thread that uses the API has
 /// its own, with its own runnable queue and main tasklet.
 /// </summary>
-public static class Scheduler
+public static partial class Scheduler
 {
     /// <summary>
     /// Runs the runnable tasklets until none is runnable and no tasklet waits for I/O (Stackless's <c>run()</c>).

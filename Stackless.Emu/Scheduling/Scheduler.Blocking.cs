@@ -1,0 +1,106 @@
+namespace Stackless.Emu;
+
+public static partial class Scheduler
+{
+    /// <summary>
+    /// Suspends only the calling tasklet until <paramref name="task"/> completes, while the other tasklets run; then
+    /// returns, or raises the task's exception. For main and hard tasklets: this is how synchronous code waits for
+    /// asynchronous I/O cooperatively (soft tasklets simply <c>await</c> the task). Not sync-over-async: the calling
+    /// thread runs the scheduler meanwhile instead of blocking.
+    /// </summary>
+    public static void WaitFor(Task task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (!task.IsCompleted)
+        {
+            var scheduler = ThreadScheduler.Current;
+            var caller = scheduler.EnterSyncForm("Scheduler.WaitFor()", "the task itself (await task)");
+            scheduler.SuspendUntilComplete(caller, task);
+        }
+
+#pragma warning disable VSTHRD002 // The task has completed: this only unwraps its result or exception.
+        task.GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>Like <see cref="WaitFor(Task)"/>, returning the task's result.</summary>
+    public static T WaitFor<T>(Task<T> task)
+    {
+        WaitFor((Task)task);
+#pragma warning disable VSTHRD002 // Completed above.
+        return task.GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>
+    /// Runs a blocking call outside the scheduler, like releasing Python's GIL, so that only the calling tasklet waits:
+    /// a hard tasklet runs it on its own thread after handing the baton on; the main tasklet runs it on the thread pool
+    /// and runs the scheduler meanwhile. Exceptions from <paramref name="call"/> reach the caller.
+    /// Soft tasklets use <see cref="BlockingCallAsync{T}(Func{T})"/>.
+    /// </summary>
+    public static T BlockingCall<T>(Func<T> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterSyncForm("Scheduler.BlockingCall()", "Scheduler.BlockingCallAsync()");
+        if (caller.Kind == TaskletKind.Hard)
+        {
+            return scheduler.RunOutsideBaton(caller, call);
+        }
+
+        return WaitFor(Task.Run(call));
+    }
+
+    /// <summary>Like <see cref="BlockingCall{T}(Func{T})"/>, for a call without a result.</summary>
+    public static void BlockingCall(Action call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        BlockingCall(() =>
+        {
+            call();
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// Runs a blocking call on the thread pool and suspends only the calling soft tasklet until it returns; exceptions
+    /// from <paramref name="call"/> reach the caller. On main and hard tasklets it behaves like <see cref="BlockingCall{T}(Func{T})"/>.
+    /// </summary>
+    public static Task<T> BlockingCallAsync<T>(Func<T> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return Current.IsThreaded ? Task.FromResult(BlockingCall(call)) : Task.Run(call);
+    }
+
+    /// <summary>Like <see cref="BlockingCallAsync{T}(Func{T})"/>, for a call without a result.</summary>
+    public static Task BlockingCallAsync(Action call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (Current.IsThreaded)
+        {
+            BlockingCall(call);
+            return Task.CompletedTask;
+        }
+
+        return Task.Run(call);
+    }
+
+    /// <summary>
+    /// Suspends only the calling tasklet for <paramref name="delay"/>, driven by <paramref name="timeProvider"/>
+    /// (<see cref="TimeProvider.System"/> when null); other tasklets run meanwhile. For main and hard tasklets.
+    /// </summary>
+    public static void Sleep(TimeSpan delay, TimeProvider? timeProvider = null) =>
+        WaitFor(Task.Delay(delay, timeProvider ?? TimeProvider.System));
+
+    /// <summary>Asynchronous form of <see cref="Sleep"/>, for soft tasklets.</summary>
+    public static Task SleepAsync(TimeSpan delay, TimeProvider? timeProvider = null)
+    {
+        if (!Current.IsThreaded)
+        {
+            return Task.Delay(delay, timeProvider ?? TimeProvider.System);
+        }
+
+        Sleep(delay, timeProvider);
+        return Task.CompletedTask;
+    }
+}

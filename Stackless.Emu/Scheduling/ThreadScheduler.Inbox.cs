@@ -28,16 +28,50 @@ internal sealed partial class ThreadScheduler
 
     /// <summary>
     /// Hands a continuation of <paramref name="tasklet"/> to the scheduler (its synchronization context's Post).
-    /// A continuation of the running tasklet posted on the dispatch thread (the runtime unwinding a deep stack) is
-    /// simply its next step; anything else goes through the inbox.
+    /// The running tasklet posting to itself on the dispatch thread (<c>Task.Yield</c>, or the runtime unwinding a deep
+    /// stack) yields: the continuation is its next step and it goes to the end of the round, like <c>schedule()</c>.
+    /// Anything else goes through the inbox.
     /// </summary>
     public void Post(Tasklet tasklet, in Continuation continuation)
     {
-        if (_executingSoft == tasklet && Environment.CurrentManagedThreadId == _driverThreadId && !tasklet.Resume.IsSet)
+        if (TryContinueInPlace(tasklet, continuation))
         {
-            tasklet.Resume = continuation;
+            if (_current == tasklet)
+            {
+                MakeCurrent(tasklet.NextLink!);
+            }
+
             return;
         }
+
+        PostToInbox(tasklet, continuation);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="continuation"/> the next step of the running tasklet without yielding (the stack-safe
+    /// builders deferring a frame to a fresh stack); falls back to <see cref="Post"/> semantics elsewhere.
+    /// </summary>
+    public void Trampoline(Tasklet tasklet, in Continuation continuation)
+    {
+        if (!TryContinueInPlace(tasklet, continuation))
+        {
+            PostToInbox(tasklet, continuation);
+        }
+    }
+
+    private bool TryContinueInPlace(Tasklet tasklet, in Continuation continuation)
+    {
+        if (_executingSoft != tasklet || Environment.CurrentManagedThreadId != _driverThreadId || tasklet.Resume.IsSet)
+        {
+            return false;
+        }
+
+        tasklet.Resume = continuation;
+        return true;
+    }
+
+    private void PostToInbox(Tasklet tasklet, in Continuation continuation)
+    {
 
         lock (_inboxLock)
         {

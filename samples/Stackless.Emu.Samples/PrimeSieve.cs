@@ -62,17 +62,21 @@ internal static class PrimeSieve
         ShutDown(tasklets);
     }
 
-    /// <summary>Kills every tasklet left alive (the counter, the sieve and its filters), so nothing leaks.</summary>
+    /// <summary>
+    /// Ends every tasklet left alive (the counter, the sieve and its filters) so nothing leaks: each gets a pending kill
+    /// and dies at its next suspension point without running further, then the scheduler runs them to their end.
+    /// </summary>
     private static void ShutDown(List<Tasklet> tasklets)
     {
         foreach (var tasklet in Scheduler.AliveTasklets())
         {
             if (!tasklet.IsMain)
             {
-                tasklet.Kill();
+                tasklet.Kill(pending: true);
             }
         }
 
+        Scheduler.Run();
         _ = tasklets;
     }
 }

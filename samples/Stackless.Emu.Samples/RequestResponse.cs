@@ -21,7 +21,7 @@ internal static class RequestResponse
             Tasklet.Spawn(async () => output.WriteLine(name + " " + await RequestInterface(name)));
         }
 
-        Tasklet.Spawn(async () =>
+        var handler = Tasklet.Spawn(async () =>
         {
             await foreach (var (name, reply) in requests)
             {
@@ -30,5 +30,8 @@ internal static class RequestResponse
         });
 
         Scheduler.Run();
+
+        // As in Stackless, the handler is left waiting for the next request; end it so nothing is left behind.
+        handler.Kill();
     }
 }

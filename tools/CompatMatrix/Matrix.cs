@@ -148,13 +148,9 @@ internal sealed class Matrix
             var passed = tests.Count(r => r.Outcome == Outcome.Passed);
             var failed = tests.Count(r => r.Outcome is Outcome.Failed or Outcome.NotRun);
             var skipped = tests.Where(r => r.Outcome == Outcome.Skipped).ToList();
-            var features = skipped.Select(r => r.Test.MissingFeature).OfType<string>();
-            if (entry?.MissingFeature is { } planned)
-            {
-                features = features.Append(planned);
-            }
-
-            var missing = features.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var skippedFeatures = skipped.Select(r => r.Test.MissingFeature).OfType<string>()
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var notBuiltSkips = skipped.Count(r => r.Test.MissingFeature is not null);
             var otherSkips = skipped.Where(r => r.Test.MissingFeature is null)
                 .Select(r => r.Reason ?? "skipped").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
@@ -188,9 +184,9 @@ internal sealed class Matrix
                 notes.Add("semantic difference: " + difference);
             }
 
-            if (missing.Count > 0)
+            if (entry?.MissingFeature is { } planned)
             {
-                notes.Add("not built yet: " + string.Join(", ", missing));
+                notes.Add("not built yet: " + planned);
             }
 
             if (failed > 0)
@@ -198,12 +194,17 @@ internal sealed class Matrix
                 notes.Add(Invariant($"{failed} failing"));
             }
 
-            if (otherSkips.Count > 0)
+            if (notBuiltSkips > 0)
             {
-                notes.Add("skipped: " + string.Join("; ", otherSkips));
+                notes.Add(Invariant($"{notBuiltSkips} skipped (not built yet: {string.Join(", ", skippedFeatures)})"));
             }
 
-            if (tests.Count == 0 && status != "n/a" && missing.Count == 0)
+            if (otherSkips.Count > 0)
+            {
+                notes.Add(Invariant($"{skipped.Count - notBuiltSkips} skipped ({string.Join("; ", otherSkips)})"));
+            }
+
+            if (tests.Count == 0 && status != "n/a" && entry?.MissingFeature is null)
             {
                 notes.Add("untested: no conformance test exercises it");
             }

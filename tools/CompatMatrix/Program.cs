@@ -64,6 +64,11 @@ internal static class Program
 
         var tests = Inputs.ReadConformanceTests(assembly);
         var outcomes = Inputs.ReadTrx(trx);
+        if (options.Trx is null && options.ResultsDirectory is null)
+        {
+            // Our own temporary results directory: nothing else needs it.
+            Directory.Delete(Path.GetDirectoryName(trx)!, recursive: true);
+        }
         var inventoryPath = Path.Combine(conformanceDir, "api-inventory.json");
         var inventory = File.Exists(inventoryPath) ? Inputs.ReadInventory(inventoryPath) : [];
         if (inventory.Count == 0)

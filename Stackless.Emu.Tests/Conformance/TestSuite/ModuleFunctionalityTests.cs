@@ -1,0 +1,223 @@
+using Stackless.Emu.Tests.Infrastructure;
+using static Stackless.Emu.Tests.Conformance.TestSuite.TestSuiteSupport;
+
+namespace Stackless.Emu.Tests.Conformance.TestSuite;
+
+/// <summary>Port of stackless_testsuite/v3_1/test_functionality.py.</summary>
+public class ModuleFunctionalityTests
+{
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "AtomicTest.testAtomicCtxt", "stackless.atomic", "tasklet.atomic", "tasklet.set_atomic", "stackless.getcurrent")]
+    public void TestAtomicCtxt() => Isolated.Run(() =>
+    {
+        var old = Scheduler.Current.SetAtomic(false);
+        try
+        {
+            using (Scheduler.Atomic())
+            {
+                Assert.True(Scheduler.Current.Atomic);
+            }
+
+            Assert.False(Scheduler.Current.Atomic);
+        }
+        finally
+        {
+            Scheduler.Current.SetAtomic(old);
+        }
+    });
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "AtomicTest.testAtomicNopCtxt", "stackless.atomic", "tasklet.atomic", "tasklet.set_atomic", "stackless.getcurrent")]
+    public void TestAtomicNopCtxt() => Isolated.Run(() =>
+    {
+        var old = Scheduler.Current.SetAtomic(true);
+        try
+        {
+            using (Scheduler.Atomic())
+            {
+                Assert.True(Scheduler.Current.Atomic);
+            }
+
+            Assert.True(Scheduler.Current.Atomic);
+        }
+        finally
+        {
+            Scheduler.Current.SetAtomic(old);
+        }
+    });
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testSig_run", "stackless.run")]
+    public void TestSig_run() => Isolated.Run(() =>
+    {
+        // Portable core: run() with an empty run queue returns at once (the keyword signature is Python-only).
+        Scheduler.Run();
+        Scheduler.Run();
+        Assert.Equal(1, Scheduler.RunCount);
+        Assert.True(Scheduler.Current.IsMain);
+    });
+
+    [Fact(Skip = "Not built yet: Scheduler.Schedule(retval) returning the retval (default: the current tasklet)")]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testSig_schedule", "stackless.schedule", "stackless.current", "stackless.run", "tasklet.kill")]
+    public void TestSig_schedule() => Isolated.Run(() =>
+    {
+        object? result = null;
+        var marker = new object();
+        var t = Tasklet.Spawn(async () =>
+        {
+            // Intended: result = await Scheduler.ScheduleAsync(); Assert.Same(Scheduler.Current, result);
+            //           result = await Scheduler.ScheduleAsync(marker); Assert.Same(marker, result);
+            await Scheduler.ScheduleAsync();
+            result = Scheduler.Current.TempVal ?? Scheduler.Current;
+        });
+        Scheduler.Run();
+        Assert.Same(t, result);
+        Assert.NotSame(marker, result);
+        Assert.Fail("schedule(retval) has no C# form yet");
+    });
+
+    [Fact(Skip = "Not built yet: Scheduler.ScheduleRemove(retval) returning the retval (default: the current tasklet)")]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testSig_schedule_remove", "stackless.schedule_remove", "stackless.current", "tasklet.insert", "stackless.schedule", "stackless.run", "tasklet.alive")]
+    public void TestSig_schedule_remove() => Isolated.Run(() =>
+    {
+        var results = new List<object?>();
+        var marker = new object();
+        Tasklet? t = null;
+        t = Tasklet.Spawn(async () =>
+        {
+            // Intended: results.Add(await Scheduler.ScheduleRemoveAsync()); results.Add(await Scheduler.ScheduleRemoveAsync(marker));
+            await Scheduler.ScheduleRemoveAsync();
+            results.Add(Scheduler.Current);
+            await Scheduler.ScheduleRemoveAsync();
+            results.Add(marker);
+        });
+        Tasklet.Spawn(async () =>
+        {
+            while (t.Alive)
+            {
+                if (t.Paused)
+                {
+                    t.Insert();
+                }
+
+                await Scheduler.ScheduleAsync();
+            }
+        });
+        Scheduler.Run();
+        Assert.Equal(new object?[] { t, marker }, results);
+        Assert.Fail("schedule_remove(retval) has no C# form yet");
+    });
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testMain", "stackless.main", "stackless.getmain", "tasklet")]
+    public void TestMain() => Isolated.Run(() =>
+    {
+        Assert.Same(Scheduler.Main, Tasklet.Main);
+        Assert.IsType<Tasklet>(Scheduler.Main);
+    });
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testCurrent", "stackless.current", "stackless.getcurrent", "tasklet")]
+    public void TestCurrent() => Isolated.Run(() =>
+    {
+        Assert.Same(Scheduler.Current, Tasklet.Current);
+        Assert.IsType<Tasklet>(Scheduler.Current);
+    });
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testCurrent2", "stackless.current", "tasklet", "tasklet.bind", "tasklet.run")]
+    public void TestCurrent2() => Isolated.Run(() =>
+    {
+        var current = new List<Tasklet>();
+        var task = Paused(() =>
+        {
+            current.Add(Tasklet.Current);
+            return Task.CompletedTask;
+        });
+        task.Run();
+        Assert.Same(task, current[0]);
+        Assert.NotSame(task, Tasklet.Current);
+    });
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testMainIsCurrentInThread", "stackless.main", "stackless.current")]
+    public void TestMainIsCurrentInThread() => Isolated.Run(() =>
+    {
+        bool? same = null;
+        var thread = new Thread(() => same = ReferenceEquals(Scheduler.Main, Scheduler.Current));
+        thread.Start();
+        thread.Join();
+        Assert.True(same);
+    });
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testMainIsCurrentInMainThread", "stackless.main", "stackless.current")]
+    public void TestMainIsCurrentInMainThread() =>
+        // A fresh scheduler (Isolated's new thread) stands in for a new interpreter process.
+        Isolated.Run(() => Assert.Same(Scheduler.Main, Scheduler.Current));
+
+    [Fact]
+    [StacklessTest(ModuleFunctionality, "OtherTestCases.testRuncount", "stackless.runcount", "stackless.getruncount", "tasklet", "tasklet.run")]
+    public void TestRuncount() => Isolated.Run(() =>
+    {
+        var rc1 = Scheduler.RunCount;
+        Assert.True(rc1 >= 1);
+        var c = new List<int>();
+        var tlet = Tasklet.Spawn(() =>
+        {
+            c.Add(Scheduler.RunCount);
+            c.Add(Scheduler.RunCount);
+            return Task.CompletedTask;
+        });
+        Assert.Equal(rc1 + 1, Scheduler.RunCount);
+
+        var thread = new Thread(() =>
+        {
+            c.Add(Scheduler.RunCount);
+            c.Add(Scheduler.RunCount);
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Equal([1, 1], c);
+
+        tlet.Run();
+        Assert.Equal([1, 1, rc1 + 1, rc1 + 1], c);
+        Assert.Equal(rc1, Scheduler.RunCount);
+    });
+
+    [Fact(Skip = "Not built yet: Scheduler.GetThreadInfo (stackless.get_thread_info)")]
+    [StacklessTest(ModuleFunctionality, "GetThreadInfoTest.testWithTasklets", "stackless.get_thread_info", "stackless.main", "tasklet.bind", "tasklet.run")]
+    public void TestWithTasklets() => Isolated.Run(() =>
+    {
+        // Intended: inside the tasklet, Scheduler.GetThreadInfo(threadId) == (Scheduler.Main, task, 2).
+        var threadId = Environment.CurrentManagedThreadId;
+        var info = new List<object>();
+        var task = Paused(() =>
+        {
+            info.Add(Scheduler.Main);
+            info.Add(Scheduler.Current);
+            info.Add(Scheduler.RunCount);
+            return Task.CompletedTask;
+        });
+        task.Run();
+        Assert.Equal(threadId, task.ThreadId);
+        Assert.Same(Scheduler.Main, info[0]);
+        Assert.Same(task, info[1]);
+        Assert.Equal(2, info[2]);
+        Assert.Fail("get_thread_info has no C# form yet");
+    });
+
+    [Fact(Skip = "Not built yet: Scheduler.GetThreadInfo and Scheduler.Threads")]
+    [StacklessTest(ModuleFunctionality, "GetThreadInfoTest.testAllThreads", "stackless.get_thread_info")]
+    public void TestAllThreads() =>
+        // Intended: foreach (var id in Scheduler.Threads) { var (main, current, runcount) = Scheduler.GetThreadInfo(id);
+        //   Assert.Same(main, current); Assert.Equal(1, runcount); }
+        Assert.Fail("get_thread_info / threads have no C# form yet");
+
+    [Fact(Skip = "Not built yet: Scheduler.Threads (stackless.threads)")]
+    [StacklessTest(ModuleFunctionality, "GetThreadInfoTest.testThreads_main", "stackless.threads")]
+    public void TestThreads_main() =>
+        // Intended: Scheduler.Threads is a list whose first element is the process's main thread id and which holds
+        // exactly the ids of the threads that have a scheduler.
+        Assert.Fail("Scheduler.Threads has no C# form yet");
+}

@@ -12,7 +12,21 @@ public partial class Channel<T>
     private bool SendCore(Tasklet source, T value, ExceptionDispatchInfo? error)
     {
         var partnerWaits = _balance < 0;
-        source.Scheduler.ChannelCallback?.Invoke(this, source, true, !partnerWaits);
+        if (source.Scheduler.ChannelCallback is { } callback)
+        {
+            // Stackless puts the value in the sender's tempval before it calls the callback.
+            var saved = source.TempVal;
+            source.TempVal = error is null ? value : new Bomb(error.SourceException);
+            try
+            {
+                callback(this, source, true, !partnerWaits);
+            }
+            finally
+            {
+                source.TempVal = saved;
+            }
+        }
+
         if (partnerWaits)
         {
             var receiver = _head!;

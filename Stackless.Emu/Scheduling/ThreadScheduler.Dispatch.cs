@@ -72,10 +72,35 @@ internal sealed partial class ThreadScheduler
         }
         finally
         {
-            _runCallers.Remove(caller);
+            PopRunCaller(caller);
         }
 
         caller.ThrowIfPending();
+    }
+
+    /// <summary>
+    /// Leaves <see cref="Run"/>: pops <paramref name="caller"/> from the watchdog stack, and re-inserts the deeper Run()
+    /// callers popped on the way that are floating, so they can leave their own Run() (Stackless's run()).
+    /// </summary>
+    private void PopRunCaller(Tasklet caller)
+    {
+        var index = _runCallers.LastIndexOf(caller);
+        if (index < 0)
+        {
+            return; // an outer Run() already popped this one
+        }
+
+        for (var i = _runCallers.Count - 1; i > index; i--)
+        {
+            var deeper = _runCallers[i];
+            _runCallers.RemoveAt(i);
+            if (deeper.Alive && (deeper.Flags & TaskletFlags.ChainMask) == 0)
+            {
+                AppendRunnable(deeper);
+            }
+        }
+
+        _runCallers.RemoveAt(index);
     }
 
     /// <summary>Stackless's <c>schedule()</c> and <c>schedule_remove()</c>; returns whether the caller must suspend.</summary>
@@ -348,6 +373,7 @@ internal sealed partial class ThreadScheduler
             return;
         }
 
+        _inScheduleCallback = previous;
         try
         {
             callback(previous, next);
@@ -357,6 +383,10 @@ internal sealed partial class ThreadScheduler
 #pragma warning restore CA1031
         {
             Console.Error.WriteLine($"Error in scheduling callback: {ex}");
+        }
+        finally
+        {
+            _inScheduleCallback = null;
         }
     }
 }

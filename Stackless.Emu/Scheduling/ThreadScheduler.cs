@@ -27,6 +27,9 @@ internal sealed partial class ThreadScheduler
     /// <summary>The soft tasklet whose step is running on the dispatch loop, or null.</summary>
     private Tasklet? _executingSoft;
 
+    /// <summary>The previous tasklet while the schedule callback runs (Stackless makes it current meanwhile), else null.</summary>
+    private Tasklet? _inScheduleCallback;
+
     /// <summary>The tasklet that ran last, for the schedule callback.</summary>
     private Tasklet? _lastRunning;
 
@@ -60,8 +63,8 @@ internal sealed partial class ThreadScheduler
     /// <summary>The main tasklet.</summary>
     public Tasklet MainTasklet => _main;
 
-    /// <summary>The running tasklet (Stackless's <c>current</c>).</summary>
-    public Tasklet Executing => _executingSoft ?? _current ?? _main;
+    /// <summary>The running tasklet (Stackless's <c>current</c>); inside the schedule callback, the previous one.</summary>
+    public Tasklet Executing => _inScheduleCallback ?? _executingSoft ?? _current ?? _main;
 
     /// <summary>The number of tasklets in the runnable chain, the current one included.</summary>
     public int RunCount => _runCount;

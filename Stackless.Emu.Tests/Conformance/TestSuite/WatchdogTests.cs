@@ -605,7 +605,7 @@ public class NewWatchdogTests
         Assert.Equal(2, _done);
     });
 
-    [Fact(Skip = "Core bug: waking main from inside a nested Run() does not re-insert the inner Run() caller; see bugs/conf-testsuite.md")]
+    [Fact]
     [StacklessTest(Watchdog, "TestNewWatchdog.test_manual_wakeup", "stackless.run", "stackless.main", "tasklet.run")]
     public void TestManualWakeup() => Isolated.Run(() =>
     {

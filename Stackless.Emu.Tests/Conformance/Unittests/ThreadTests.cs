@@ -1,0 +1,502 @@
+using System.Collections.Concurrent;
+using Stackless.Emu.Tests.Infrastructure;
+
+namespace Stackless.Emu.Tests.Conformance.Unittests;
+
+/// <summary>
+/// Ports of Stackless/unittests/test_thread.py: tasklets of other threads (remote run/insert/remove, bind_thread,
+/// tasklets of dead threads). The emulation keeps every tasklet on the thread that created it and has no bind_thread
+/// yet, so these tests are written against the intended behaviour and skipped.
+/// </summary>
+public class ThreadTests
+{
+    private const string File = "Stackless/unittests/test_thread.py";
+    private const string NoCrossThread = "Not built yet: cross-thread tasklet operations (remote run/insert/remove, bind_thread, tasklets of ended threads)";
+
+    /// <summary>A thread with its own scheduler that runs its runnables until stopped (Stackless's scheduling threads).</summary>
+    private sealed class SchedulingThread : IDisposable
+    {
+        private readonly BlockingCollection<Action> _work = [];
+        private readonly Thread _thread;
+        private volatile bool _stop;
+
+        public SchedulingThread()
+        {
+            _thread = new Thread(Loop) { IsBackground = true, Name = "scheduling thread" };
+            _thread.Start();
+        }
+
+        public int ThreadId { get; private set; }
+
+        /// <summary>Runs <paramref name="action"/> on the thread's main tasklet and waits for it.</summary>
+        public T Invoke<T>(Func<T> action)
+        {
+            T result = default!;
+            using var done = new ManualResetEventSlim();
+            _work.Add(() =>
+            {
+                result = action();
+                done.Set();
+            });
+            Assert.True(done.Wait(TimeSpan.FromSeconds(5)), "the scheduling thread did not respond");
+            return result;
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            _work.CompleteAdding();
+            _thread.Join(TimeSpan.FromSeconds(5));
+            _work.Dispose();
+        }
+
+        private void Loop()
+        {
+            ThreadId = Tasklet.Current.ThreadId;
+            while (!_stop)
+            {
+                if (_work.TryTake(out var action, 1))
+                {
+                    action();
+                }
+
+                Scheduler.Run();
+            }
+        }
+    }
+
+    /// <summary>Creates a tasklet on a short-lived thread, which ends afterwards.</summary>
+    private static Tasklet FromDeadThread(Func<Task> body, Action<Tasklet>? prepare = null)
+    {
+        Tasklet? tasklet = null;
+        var thread = new Thread(() =>
+        {
+            tasklet = Tasklet.Spawn(body);
+            prepare?.Invoke(tasklet);
+        })
+        { IsBackground = true };
+        thread.Start();
+        thread.Join();
+        return tasklet!;
+    }
+
+    // ---------------------------------------------------------------- TestRemoteSchedule
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRemoteSchedule.testFoo", "tasklet.run")]
+    public void TestFoo() => Isolated.Run(() =>
+    {
+        using var remote = new SchedulingThread();
+        var t = remote.Invoke(() => new Tasklet(() => Task.CompletedTask).Setup().Remove());
+        t.Run(); // runs the paused remote tasklet in its own thread
+        SpinWait.SpinUntil(() => !t.Alive, TimeSpan.FromSeconds(5));
+        Assert.False(t.Alive);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRemoteSchedule.testRun", "tasklet.run")]
+    public void TestRun() => Isolated.Run(() =>
+    {
+        var events = new ConcurrentQueue<int>();
+        using var remote = new SchedulingThread();
+        var t = remote.Invoke(() => new Tasklet(() =>
+        {
+            events.Enqueue(0);
+            return Task.CompletedTask;
+        }).Setup().Remove());
+        t.Run();
+        SpinWait.SpinUntil(() => !t.Alive, TimeSpan.FromSeconds(5));
+        Assert.Equal([0], events);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRemoteSchedule.testInsert", "tasklet.insert")]
+    public void TestInsert() => Isolated.Run(() =>
+    {
+        var events = new ConcurrentQueue<int>();
+        using var remote = new SchedulingThread();
+        var t = remote.Invoke(() => new Tasklet(() =>
+        {
+            events.Enqueue(Tasklet.Current.ThreadId);
+            return Task.CompletedTask;
+        }).Setup().Remove());
+        t.Insert();
+        SpinWait.SpinUntil(() => !t.Alive, TimeSpan.FromSeconds(5));
+        Assert.Equal([remote.ThreadId], events);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRemoteSchedule.testRunOrder", "tasklet.insert", "tasklet.run", "stackless.atomic")]
+    public void TestRunOrder() => Isolated.Run(() =>
+    {
+        var events = new ConcurrentQueue<int>();
+        using var remote = new SchedulingThread();
+        var ts = Enumerable.Range(0, 3).Select(i => remote.Invoke(() => new Tasklet(() =>
+        {
+            events.Enqueue(i);
+            return Task.CompletedTask;
+        }).Setup().Remove())).ToList();
+        using (Scheduler.Atomic())
+        {
+            ts[1].Insert();
+            ts[2].Insert();
+            ts[0].Run();
+        }
+
+        SpinWait.SpinUntil(() => ts.All(t => !t.Alive), TimeSpan.FromSeconds(5));
+        Assert.Equal([0, 1, 2], events);
+    });
+
+    // ---------------------------------------------------------------- TestRebindCrash
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRebindCrash.test_crash", "tasklet.bind", "pickle.tasklet")]
+    public void Test_crash() => Isolated.Run(() =>
+    {
+        // Stackless moves a paused tasklet of another thread here via __reduce__, bind(None) and __setstate__.
+        // Intended: var state = t.Dump(); t.Bind(null); var copy = Tasklet.Load(state); copy.Run();
+        using var remote = new SchedulingThread();
+        var ran = 0;
+        var t = remote.Invoke(() => new Tasklet(() =>
+        {
+            ran = Tasklet.Current.ThreadId;
+            return Task.CompletedTask;
+        }).Setup().Remove());
+        t.Remove();
+        t.Bind(null);
+        Assert.False(t.Alive);
+        Assert.Equal(0, ran);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRebindCrash.test_no_rebind", "tasklet.run", "tasklet.thread_id")]
+    public void Test_no_rebind() => Isolated.Run(() =>
+    {
+        using var remote = new SchedulingThread();
+        var ranOn = 0;
+        var t = remote.Invoke(() => new Tasklet(() =>
+        {
+            ranOn = Tasklet.Current.ThreadId;
+            return Task.CompletedTask;
+        }).Setup().Remove());
+        t.Run();
+        SpinWait.SpinUntil(() => !t.Alive, TimeSpan.FromSeconds(5));
+        Assert.NotEqual(Tasklet.Current.ThreadId, ranOn);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRebindCrash.test_rebind", "tasklet.bind_thread", "tasklet.thread_id")]
+    public void Test_rebind() => Isolated.Run(() =>
+    {
+        // Intended: t.BindThread(); t.Run(); the tasklet continues on this thread.
+        using var remote = new SchedulingThread();
+        var ranOn = 0;
+        var t = remote.Invoke(() => new Tasklet(() =>
+        {
+            ranOn = Tasklet.Current.ThreadId;
+            return Task.CompletedTask;
+        }).Setup().Remove());
+        Assert.Equal(remote.ThreadId, t.ThreadId);
+        t.Run();
+        Assert.Equal(Tasklet.Current.ThreadId, ranOn);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRebindCrash.test_rebind_nontrivial", "tasklet.bind_thread")]
+    public void Test_rebind_nontrivial() => Isolated.Run(() =>
+    {
+        // A hard tasklet has "C state": bind_thread must refuse it. Intended: t.BindThread() throws "C state".
+        using var remote = new SchedulingThread();
+        var t = remote.Invoke(() => Tasklet.SpawnHard(Scheduler.ScheduleRemove));
+        SpinWait.SpinUntil(() => t.Paused, TimeSpan.FromSeconds(5));
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => t.Bind(null));
+        Assert.Contains("C state", error.Message, StringComparison.Ordinal);
+    });
+
+    // ---------------------------------------------------------------- TestRemove
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRemove.test_remove_balance", "tasklet.remove", "stackless.getruncount")]
+    public void Test_remove_balance() => Isolated.Run(() =>
+    {
+        using var remote = new SchedulingThread();
+        var before = Scheduler.RunCount;
+        var t = remote.Invoke(() => new Tasklet(async () => await Scheduler.ScheduleAsync()).Setup());
+        t.Remove();
+        Assert.Equal(before, Scheduler.RunCount);
+        Assert.False(t.Scheduled);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "TestRemove.test_insert_balance", "tasklet.insert", "stackless.getruncount")]
+    public void Test_insert_balance() => Isolated.Run(() =>
+    {
+        using var remote = new SchedulingThread();
+        var before = Scheduler.RunCount;
+        var t = remote.Invoke(() => new Tasklet(() => Task.CompletedTask).Setup().Remove());
+        t.Insert();
+        Assert.Equal(before, Scheduler.RunCount);
+    });
+
+    // ---------------------------------------------------------------- DeadThreadTest
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_tasklet_from_dead_thread", "tasklet.alive")]
+    public void Test_tasklet_from_dead_thread() => Isolated.Run(() =>
+    {
+        var t = FromDeadThread(() => Task.CompletedTask);
+        Assert.False(t.Alive); // a scheduled tasklet of an ended thread is killed
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_removed_tasklet_from_dead_thread", "tasklet.alive", "tasklet.remove")]
+    public void Test_removed_tasklet_from_dead_thread() => Isolated.Run(() =>
+    {
+        var t = FromDeadThread(() => Task.CompletedTask, t => t.Remove());
+        Assert.False(t.Alive);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_rebound_tasklet_from_dead_thread", "tasklet.bind_thread", "tasklet.run")]
+    public void Test_rebound_tasklet_from_dead_thread() => Isolated.Run(() =>
+    {
+        // Intended: the other thread removes the tasklet and calls t.BindThread(mainThreadId) before ending.
+        var ran = false;
+        var t = FromDeadThread(
+            () =>
+            {
+                ran = true;
+                return Task.CompletedTask;
+            },
+            t => t.Remove());
+        Assert.True(t.Alive);
+        t.Run();
+        Assert.True(ran);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_bind_runnable", "tasklet.bind_thread")]
+    public void Test_bind_runnable() => Isolated.Run(() =>
+    {
+        // Intended: t.BindThread() on a runnable tasklet of another thread throws "can't (re)bind a runnable tasklet".
+        using var remote = new SchedulingThread();
+        var t = remote.Invoke(() => new Tasklet(() => Task.CompletedTask).Setup());
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => t.Bind(null));
+        Assert.Contains("runnable", error.Message, StringComparison.Ordinal);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_death", "tasklet.thread_id")]
+    public void Test_death() => Isolated.Run(() =>
+    {
+        Tasklet? t = null;
+        using (var remote = new SchedulingThread())
+        {
+            t = remote.Invoke(() => new Tasklet(() => Task.CompletedTask));
+            Assert.NotEqual(-1, t.ThreadId);
+        }
+
+        Assert.Equal(-1, t.ThreadId);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_rebind_from_dead", "tasklet.bind_thread", "tasklet.thread_id")]
+    public void Test_rebind_from_dead() => Isolated.Run(() =>
+    {
+        // Intended: t.BindThread() gives a fresh tasklet of a dead thread to this thread.
+        var t = FromDeadThread(() => Task.CompletedTask, t => t.Remove().Bind(null));
+        Assert.Equal(-1, t.ThreadId);
+        t.Bind(() => Task.CompletedTask);
+        Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_rebind_from_dead_fail_cstate", "tasklet.bind_thread", "tasklet.thread_id", "tasklet.restorable")]
+    public void Test_rebind_from_dead_fail_cstate() => Isolated.Run(() =>
+    {
+        Tasklet? t = null;
+        var thread = new Thread(() =>
+        {
+            t = Tasklet.SpawnHard(() => Tasklet.Main.Switch());
+            t.Run();
+        })
+        { IsBackground = true };
+        thread.Start();
+        thread.Join();
+        Assert.Equal(-1, t!.ThreadId);
+        Assert.False(t.Alive);
+        Assert.False(t.Restorable);
+
+        // Intended: t.BindThread() throws "tasklet has C state on its stack" and thread_id stays -1.
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => t.Bind(null));
+        Assert.Contains("tasklet has C state on its stack", error.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, t.ThreadId);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "DeadThreadTest.test_methods_on_dead", "tasklet.alive", "tasklet.bind", "tasklet.remove", "tasklet.setup", "tasklet.insert", "tasklet.run", "tasklet.switch", "tasklet.throw")]
+    public void Test_methods_on_dead() => Isolated.Run(() =>
+    {
+        var t = FromDeadThread(async () => await Scheduler.ScheduleRemoveAsync(), t => t.Run());
+        Assert.False(t.Alive);
+        Assert.False(t.Blocked);
+        Assert.False(t.Scheduled);
+        Assert.False(t.Paused);
+        Assert.False(t.Atomic);
+        Assert.False(t.IsCurrent);
+        Assert.False(t.IsMain);
+        Assert.Null(t.Next);
+        Assert.Null(t.Prev);
+        t.Bind(null);
+        t.Remove();
+        t.Bind(() => Task.CompletedTask);
+        Assert.ThrowsAny<InvalidOperationException>(() => t.Setup());
+        Assert.ThrowsAny<InvalidOperationException>(() => t.Insert());
+        Assert.ThrowsAny<InvalidOperationException>(() => t.Run());
+        Assert.ThrowsAny<InvalidOperationException>(() => t.Switch());
+        Assert.ThrowsAny<InvalidOperationException>(() => t.Throw(new IndexOutOfRangeException()));
+    });
+
+    // ---------------------------------------------------------------- BindThreadTest
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "BindThreadTest.testForeignThread_scheduled", "tasklet.bind_thread", "tasklet.thread_id", "tasklet.remove", "tasklet.insert", "stackless.run")]
+    public void TestForeignThread_scheduled() => Isolated.Run(() =>
+    {
+        using var remote = new SchedulingThread();
+        var ran = false;
+        var t = remote.Invoke(() =>
+        {
+            using (Scheduler.Atomic())
+            {
+                return new Tasklet(() =>
+                {
+                    ran = true;
+                    return Task.CompletedTask;
+                }).Setup().Remove();
+            }
+        });
+        Assert.Equal(remote.ThreadId, t.ThreadId);
+        Assert.True(t.Paused);
+
+        // Intended: t.BindThread(); Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
+        Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
+        Assert.True(t.Alive);
+        t.Insert();
+        Assert.False(t.Paused);
+        Scheduler.Run();
+        Assert.True(ran);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "BindThreadTest.test_bind_to_current_tid", "tasklet.bind_thread", "tasklet.run")]
+    public void Test_bind_to_current_tid() => Isolated.Run(() =>
+    {
+        using var remote = new SchedulingThread();
+        var ran = false;
+        var t = remote.Invoke(() => new Tasklet(() =>
+        {
+            ran = true;
+            return Task.CompletedTask;
+        }).Setup().Remove());
+
+        // Intended: t.BindThread(Tasklet.Current.ThreadId);
+        Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
+        t.Run();
+        Assert.True(ran);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "BindThreadTest.test_bind_to_bogus_tid", "tasklet.bind_thread")]
+    public void Test_bind_to_bogus_tid() => Isolated.Run(() =>
+    {
+        // Intended: Assert.Throws<ArgumentException>(() => t.BindThread(-2)); t.BindThread(current id); t.Run();
+        var ran = false;
+        var t = FromDeadThread(
+            () =>
+            {
+                ran = true;
+                return Task.CompletedTask;
+            },
+            t => t.Remove());
+        Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
+        t.Run();
+        Assert.True(ran);
+    });
+
+    // ---------------------------------------------------------------- SchedulingBindThreadTests
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "SchedulingBindThreadTests.test_bind_to_other_tid", "tasklet.bind_thread", "channel.send", "channel.receive")]
+    public void Test_bind_to_other_tid() => Isolated.Run(() =>
+    {
+        using var a = new SchedulingThread();
+        using var b = new SchedulingThread();
+        var c = new Channel();
+        var ranOn = 0;
+        var t = a.Invoke(() => Tasklet.Spawn(async () =>
+        {
+            await c.ReceiveAsync();
+            ranOn = Tasklet.Current.ThreadId;
+            await c.SendAsync(null);
+        }));
+        SpinWait.SpinUntil(() => t.Blocked, TimeSpan.FromSeconds(5));
+
+        // Intended: t.BindThread(b.ThreadId);
+        c.Send(null);
+        c.Receive();
+        Assert.Equal(b.ThreadId, ranOn);
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "SchedulingBindThreadTests.test_rebind_runnable", "tasklet.bind_thread")]
+    public void Test_rebind_runnable() => Isolated.Run(() =>
+    {
+        using var a = new SchedulingThread();
+        var stop = false;
+        var t = a.Invoke(() => Tasklet.Spawn(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                await Scheduler.ScheduleAsync();
+            }
+        }));
+
+        // Intended: t.BindThread() throws "can't (re)bind a runnable tasklet".
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => t.Bind(null));
+        Assert.Contains("runnable", error.Message, StringComparison.Ordinal);
+        Volatile.Write(ref stop, true);
+    });
+
+    // ---------------------------------------------------------------- SwitchTest / SetupFromDifferentThreadTest
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "SwitchTest.test_switch", "tasklet.switch")]
+    public void Test_switch() => Isolated.Run(() =>
+    {
+        using var remote = new SchedulingThread();
+        var t = remote.Invoke(() => new Tasklet(() => Task.CompletedTask).Setup().Remove());
+        var error = Assert.ThrowsAny<InvalidOperationException>(t.Switch);
+        Assert.Contains("different thread", error.Message, StringComparison.Ordinal);
+        t.Run();
+    });
+
+    [Fact(Skip = NoCrossThread)]
+    [StacklessTest(File, "SetupFromDifferentThreadTest.test_setup_from_other_thread", "tasklet.setup")]
+    public void Test_setup_from_other_thread() => Isolated.Run(() =>
+    {
+        var ran = false;
+        Tasklet? t = null;
+        var thread = new Thread(() => t = new Tasklet(() =>
+        {
+            ran = true;
+            return Task.CompletedTask;
+        }))
+        { IsBackground = true };
+        thread.Start();
+        thread.Join();
+        t!.Setup();
+        Scheduler.Run();
+        Assert.True(ran);
+    });
+}

@@ -16,6 +16,7 @@ public sealed class CooperativeProcess : IDisposable
     private StreamReader? _stdoutReader;
     private StreamReader? _stderrReader;
     private StreamWriter? _stdinWriter;
+    private bool _stdinClosed;
 
     private CooperativeProcess(Process process) => Inner = process;
 
@@ -82,7 +83,9 @@ public sealed class CooperativeProcess : IDisposable
     /// <summary>Closes the child's standard input (it sees end of file).</summary>
     public void CloseStandardInput()
     {
-        _stdinWriter?.Dispose();
+        _stdinWriter?.Flush();
+        _stdinWriter = null;
+        _stdinClosed = true;
         Inner.StandardInput.Close();
     }
 
@@ -120,7 +123,11 @@ public sealed class CooperativeProcess : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _stdinWriter?.Dispose();
+        if (!_stdinClosed && !Inner.HasExited)
+        {
+            _stdinWriter?.Dispose();
+        }
+
         _stdoutReader?.Dispose();
         _stderrReader?.Dispose();
         Inner.Dispose();

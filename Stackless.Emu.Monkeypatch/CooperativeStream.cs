@@ -133,9 +133,29 @@ public class CooperativeStream : Stream
         Write(_oneByte, 0, 1);
     }
 
-    /// <summary>Flushes cooperatively.</summary>
-    public override void Flush() =>
+    /// <summary>
+    /// Flushes cooperatively. In a soft tasklet it is allowed when the inner flush completes at once (network and pipe
+    /// streams, streams without buffers), because <see cref="StreamWriter"/> calls <c>Flush</c> from its own
+    /// asynchronous and dispose paths; a flush that would wait raises the soft-tasklet error.
+    /// </summary>
+    public override void Flush()
+    {
+        if (Tasklet.Current.Kind == TaskletKind.Soft)
+        {
+            var flush = _inner.FlushAsync(CancellationToken.None);
+            if (flush.IsCompleted)
+            {
+#pragma warning disable VSTHRD002 // Completed: this only unwraps its outcome.
+                flush.GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+                return;
+            }
+
+            _ = flush.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
         Cooperative.Wait(token => new ValueTask(_inner.FlushAsync(token)), "CooperativeStream.Flush()", "CooperativeStream.FlushAsync()");
+    }
 
     /// <summary>Copies the rest of this stream to <paramref name="destination"/> cooperatively.</summary>
     public override void CopyTo(Stream destination, int bufferSize)

@@ -7,7 +7,7 @@ public class ChanCbTests
 {
     private const string File = "Stackless/unittests/test_chan_cb.py";
 
-    [Fact(Skip = "Core bug: channel callback does not see the sent value in the sender's TempVal; see bugs/conf-unittests.md")]
+    [Fact]
     [StacklessTest(File, "ChannelCallbackTestCase.test0", "stackless.set_channel_callback", "channel.send", "channel.receive", "tasklet.tempval", "stackless.getmain")]
     public void Test0() => Isolated.Run(() =>
     {

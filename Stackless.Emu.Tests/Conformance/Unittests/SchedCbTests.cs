@@ -91,7 +91,7 @@ public class SchedCbTests
         }
     });
 
-    [Fact(Skip = "Core bug: Tasklet.Current is next instead of prev inside the schedule callback; see bugs/conf-unittests.md")]
+    [Fact]
     [StacklessTest(File, "SchedulingCallbackTestCase.test2currentWithPrevAndNext", "stackless.set_schedule_callback", "stackless.current", "stackless.run", "stackless.schedule")]
     public void Test2currentWithPrevAndNext() => Isolated.Run(() =>
     {

@@ -526,7 +526,7 @@ public class WatchdogTests
         Assert.Equal(2, state.Done);
     });
 
-    [Fact(Skip = "Core bug: an outer run() returning does not re-insert the inner watchdogs; see bugs/conf-unittests.md")]
+    [Fact]
     [StacklessTest(File, "TestNewWatchdog.test_manual_wakeup", "stackless.run", "tasklet.run", "stackless.main")]
     public void Test_manual_wakeup() => Isolated.Run(() =>
     {

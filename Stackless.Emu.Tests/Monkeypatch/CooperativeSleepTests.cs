@@ -6,6 +6,8 @@ using Stackless.Emu.Tests.Infrastructure;
 namespace Stackless.Emu.Tests.Monkeypatch;
 
 /// <summary>All tests touching the static <see cref="Cooperative.TimeProvider"/> live here (xunit runs a class's tests one at a time).</summary>
+// Real-time sleeps: measured alone, so a thread pool busy with parallel tests cannot delay the timers.
+[Collection(SequentialCollection.Name)]
 public class CooperativeSleepTests
 {
     public CooperativeSleepTests() => Loopback.EnsureThreadPool();

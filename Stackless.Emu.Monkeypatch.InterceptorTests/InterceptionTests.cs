@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
+using Stackless.Emu;
+
+namespace Stackless.Emu.Monkeypatch.InterceptorTests;
+
+/// <summary>
+/// Plain blocking BCL calls, compiled in a project with StacklessMonkeypatch=true: the generator redirects them, so a
+/// hard tasklet calling them suspends only itself while the other tasklets keep running.
+/// </summary>
+public class InterceptionTests
+{
+    public InterceptionTests()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
+    }
+
+    [Fact]
+    public void Thread_Sleep_in_a_hard_tasklet_lets_other_tasklets_run() => OnFreshThread(() =>
+    {
+        // Warm-up (JIT, timers).
+        Tasklet.SpawnHard(() => Thread.Sleep(1));
+        Scheduler.Run();
+
+        var steps = 0;
+        var stepsWhenAwake = -1;
+        TimeSpan slept = default;
+        Tasklet.SpawnHard(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            Thread.Sleep(200); // intercepted: Redirect.Sleep
+            slept = watch.Elapsed;
+            stepsWhenAwake = steps;
+        });
+        Tasklet.Spawn(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                steps++;
+                await Scheduler.ScheduleAsync();
+                await Task.Delay(5);
+            }
+        });
+        Scheduler.Run();
+        Assert.True(slept >= TimeSpan.FromMilliseconds(190), $"slept {slept}");
+        Assert.Equal(10, stepsWhenAwake);
+    });
+
+    [Fact]
+    public void Thread_Sleep_TimeSpan_without_tasklets_still_sleeps() => OnFreshThread(() =>
+    {
+        var watch = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromMilliseconds(50));
+        Assert.True(watch.ElapsedMilliseconds >= 45);
+    });
+
+    [Fact]
+    public void NetworkStream_Read_and_Socket_Receive_suspend_only_the_hard_tasklet() => OnFreshThread(() =>
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var log = new List<string>();
+        Socket? server = null;
+        Tasklet.SpawnHard(() =>
+        {
+            server = listener.Accept(); // intercepted
+            using var stream = new NetworkStream(server, ownsSocket: false);
+            var buffer = new byte[4];
+            var n = 0;
+            while (n < 4)
+            {
+                n += stream.Read(buffer, n, 4 - n); // intercepted: NetworkStream.Read
+            }
+
+            log.Add("stream read " + System.Text.Encoding.ASCII.GetString(buffer));
+            var more = new byte[3];
+            var m = 0;
+            while (m < 3)
+            {
+                m += server.Receive(more, m, 3 - m, SocketFlags.None); // intercepted
+            }
+
+            log.Add("socket received " + System.Text.Encoding.ASCII.GetString(more));
+        });
+        Tasklet.SpawnHard(() =>
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Connect(listener.LocalEndPoint!); // intercepted
+            log.Add("connected");
+            Thread.Sleep(30); // intercepted: the reader stays blocked, the soft tasklet runs
+            client.Send("ping"u8.ToArray()); // intercepted
+            Thread.Sleep(30);
+            client.Send("abc"u8); // intercepted
+        });
+        var softSteps = 0;
+        Tasklet.Spawn(async () =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                softSteps++;
+                await Task.Delay(5);
+            }
+        });
+        Scheduler.Run();
+        server?.Dispose();
+        Assert.Equal(["connected", "stream read ping", "socket received abc"], log);
+        Assert.Equal(5, softSteps);
+    });
+
+    [Fact]
+    public void Process_WaitForExit_in_a_hard_tasklet_lets_other_tasklets_run() => OnFreshThread(() =>
+    {
+        var steps = 0;
+        var stepsAtExit = -1;
+        Tasklet.SpawnHard(() =>
+        {
+            using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 0.2"]) { UseShellExecute = false })!;
+            process.WaitForExit(); // intercepted
+            stepsAtExit = steps;
+        });
+        Tasklet.Spawn(async () =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                steps++;
+                await Task.Delay(5);
+            }
+        });
+        Scheduler.Run();
+        Assert.Equal(5, stepsAtExit);
+    });
+
+    private static void OnFreshThread(Action body)
+    {
+        ExceptionDispatchInfo? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body();
+            }
+            catch (Exception ex)
+            {
+                error = ExceptionDispatchInfo.Capture(ex);
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "the test body hung");
+        error?.Throw();
+    }
+}

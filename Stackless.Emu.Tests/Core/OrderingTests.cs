@@ -220,6 +220,51 @@ public class OrderingTests
     });
 
     [Fact]
+    public void Resending_one_exception_object_raises_it_afresh_each_time_without_growing_its_stack_trace() => Isolated.Run(() =>
+    {
+        var channel = new Channel<int>();
+        var shared = new FormatException("same object");
+        Tasklet.Spawn(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await channel.SendExceptionAsync(shared);
+            }
+        });
+        var traceLengths = new List<int>();
+        for (var i = 0; i < 50; i++)
+        {
+            var error = Assert.Throws<FormatException>(() => channel.Receive());
+            Assert.Same(shared, error);
+            traceLengths.Add(error.StackTrace!.Length);
+        }
+
+        Assert.Single(traceLengths.Distinct());
+        Scheduler.Run();
+    });
+
+    [Fact]
+    public void Send_throw_keeps_the_original_stack_trace() => Isolated.Run(() =>
+    {
+        var channel = new Channel<int>();
+        Exception thrown;
+        try
+        {
+            throw new FormatException("original");
+        }
+        catch (FormatException ex)
+        {
+            thrown = ex;
+        }
+
+        var originalTrace = thrown.StackTrace!;
+        Tasklet.Spawn(async () => await channel.SendThrowAsync(thrown));
+        var error = Assert.Throws<FormatException>(() => channel.Receive());
+        Assert.StartsWith(originalTrace, error.StackTrace!, StringComparison.Ordinal);
+        Scheduler.Run();
+    });
+
+    [Fact]
     public void Schedule_callback_sees_every_switch_and_channel_callback_every_action() => Isolated.Run(() =>
     {
         var switches = new List<(string?, string?)>();

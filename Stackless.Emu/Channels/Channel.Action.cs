@@ -8,15 +8,20 @@ public partial class Channel<T>
     // caller must suspend; the synchronous forms then run the scheduler, the asynchronous ones return a pending
     // awaitable. Every decision is made, and the queues updated, before the caller suspends.
 
-    /// <summary>Sends <paramref name="value"/> (or <paramref name="error"/>) from <paramref name="source"/>.</summary>
-    private bool SendCore(Tasklet source, T value, ExceptionDispatchInfo? error)
+    /// <summary>Sends <paramref name="value"/> (or <paramref name="error"/>, see <see cref="TransferSlot{T}.Error"/>) from <paramref name="source"/>.</summary>
+    private bool SendCore(Tasklet source, T value, object? error)
     {
         var partnerWaits = _balance < 0;
         if (source.Scheduler.ChannelCallback is { } callback)
         {
             // Stackless puts the value in the sender's tempval before it calls the callback.
             var saved = source.TempVal;
-            source.TempVal = error is null ? value : new Bomb(error.SourceException);
+            source.TempVal = error switch
+            {
+                null => value,
+                ExceptionDispatchInfo info => new Bomb(info.SourceException),
+                _ => new Bomb((Exception)error),
+            };
             try
             {
                 callback(this, source, true, !partnerWaits);

@@ -24,12 +24,15 @@ public partial class Channel<T>
         return caller.Scheduler.SuspendAsync(caller, SendCore(caller, value, null));
     }
 
-    /// <summary>Sends an exception: the receiver raises <paramref name="exception"/> instead of receiving a value (Stackless's <c>send_exception</c>).</summary>
+    /// <summary>
+    /// Sends an exception: the receiver raises <paramref name="exception"/> afresh instead of receiving a value (Stackless's
+    /// <c>send_exception</c>); its stack trace starts at the receiver. Use <see cref="SendThrow"/> to keep an existing trace.
+    /// </summary>
     public void SendException(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var caller = ThreadScheduler.Current.EnterSyncForm("Channel.SendException()", "channel.SendExceptionAsync()");
-        caller.Scheduler.SuspendSync(caller, SendCore(caller, default!, ExceptionDispatchInfo.Capture(exception)));
+        caller.Scheduler.SuspendSync(caller, SendCore(caller, default!, exception));
     }
 
     /// <summary>Sends a new exception of <paramref name="exceptionType"/> built from <paramref name="args"/> (Stackless's <c>send_exception(exc_class, *args)</c>).</summary>
@@ -42,7 +45,7 @@ public partial class Channel<T>
     {
         ArgumentNullException.ThrowIfNull(exception);
         var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, default!, ExceptionDispatchInfo.Capture(exception)));
+        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, default!, exception));
     }
 
     /// <summary>Asynchronous form of <see cref="SendException(Type, object[])"/>.</summary>
@@ -53,10 +56,20 @@ public partial class Channel<T>
     /// Sends an existing exception, which the receiver rethrows with its original stack trace (Stackless's
     /// <c>send_throw</c>, with raise semantics).
     /// </summary>
-    public void SendThrow(Exception exception) => SendException(exception);
+    public void SendThrow(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var caller = ThreadScheduler.Current.EnterSyncForm("Channel.SendThrow()", "channel.SendThrowAsync()");
+        caller.Scheduler.SuspendSync(caller, SendCore(caller, default!, ExceptionDispatchInfo.Capture(exception)));
+    }
 
     /// <summary>Asynchronous form of <see cref="SendThrow"/>.</summary>
-    public SwitchAwaitable SendThrowAsync(Exception exception) => SendExceptionAsync(exception);
+    public SwitchAwaitable SendThrowAsync(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var caller = ThreadScheduler.Current.EnterAsyncForm();
+        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, default!, ExceptionDispatchInfo.Capture(exception)));
+    }
 
     /// <summary>Sends every item of <paramref name="items"/> in turn; returns how many were sent (Stackless's <c>send_sequence</c>).</summary>
     public int SendSequence(IEnumerable<T> items)

@@ -71,8 +71,12 @@ internal sealed class TransferSlot<T>
     /// <summary>The value handed over.</summary>
     public T Value = default!;
 
-    /// <summary>An exception to raise in the receiver instead of returning a value.</summary>
-    public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Error;
+    /// <summary>
+    /// What to raise in the receiver instead of returning a value: an <see cref="Exception"/> is thrown afresh
+    /// (<c>SendException</c>, a new raise as in Stackless, so resending one object never grows its stack trace); an
+    /// <see cref="System.Runtime.ExceptionServices.ExceptionDispatchInfo"/> is rethrown with its original trace (<c>SendThrow</c>).
+    /// </summary>
+    public object? Error;
 
     /// <summary>Returns the handed-over value and clears the slot; raises a handed-over exception or <see cref="Bomb"/>.</summary>
     public T Take()
@@ -83,7 +87,7 @@ internal sealed class TransferSlot<T>
         if (error is not null)
         {
             Error = null;
-            error.Throw();
+            Raise(error);
         }
 
         if (value is Bomb bomb)
@@ -92,5 +96,17 @@ internal sealed class TransferSlot<T>
         }
 
         return value;
+    }
+
+    /// <summary>Raises a handed-over error (see <see cref="Error"/>).</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void Raise(object error)
+    {
+        if (error is System.Runtime.ExceptionServices.ExceptionDispatchInfo info)
+        {
+            info.Throw();
+        }
+
+        throw (Exception)error;
     }
 }

@@ -62,6 +62,7 @@ public class RoundTripBenchmarks
     private const int N = 10_000;
     private readonly Channel<int> _request = new(), _reply = new(), _start = new(), _done = new();
     private readonly Channel<int> _hardRequest = new(), _hardReply = new(), _hardStart = new(), _hardDone = new();
+    private readonly Channel<int> _mainHardRequest = new(), _mainHardReply = new();
     private readonly List<Tasklet> _tasklets = [];
 
     [GlobalSetup]
@@ -71,6 +72,7 @@ public class RoundTripBenchmarks
         _tasklets.Add(Tasklet.Spawn(() => Pinger(_start, _done, _request, _reply)));
         _tasklets.Add(Tasklet.SpawnHard(() => HardEcho(_hardRequest, _hardReply)));
         _tasklets.Add(Tasklet.Spawn(() => Pinger(_hardStart, _hardDone, _hardRequest, _hardReply)));
+        _tasklets.Add(Tasklet.SpawnHard(() => HardEcho(_mainHardRequest, _mainHardReply)));
         Scheduler.Run();
     }
 
@@ -128,7 +130,27 @@ public class RoundTripBenchmarks
         return sum;
     }
 
-    /// <summary>Soft tasklet to hard tasklet (own OS thread, baton hand-over) and back.</summary>
+    /// <summary>
+    /// Main tasklet to hard tasklet and back: both are threaded, so every hop is a baton hand-over between two OS threads
+    /// (the hard-switch cost).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = N / 10)]
+    public int RoundTripMainHard()
+    {
+        var sum = 0;
+        for (var i = 0; i < N / 10; i++)
+        {
+            _mainHardRequest.Send(i);
+            sum += _mainHardReply.Receive();
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Soft tasklet to hard tasklet and back. After the first hand-over the hard tasklet's thread drives the scheduler and
+    /// runs the soft tasklet's steps itself, so no OS switch happens per round trip.
+    /// </summary>
     [Benchmark(OperationsPerInvoke = N / 10)]
     public void RoundTripSoftHard()
     {

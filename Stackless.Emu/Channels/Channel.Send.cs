@@ -31,8 +31,7 @@ public partial class Channel<T>
     public void SendException(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var caller = ThreadScheduler.Current.EnterSyncForm("Channel.SendException()", "channel.SendExceptionAsync()");
-        caller.Scheduler.SuspendSync(caller, SendCore(caller, default!, exception));
+        SendError(exception, "Channel.SendException()", "channel.SendExceptionAsync()");
     }
 
     /// <summary>Sends a new exception of <paramref name="exceptionType"/> built from <paramref name="args"/> (Stackless's <c>send_exception(exc_class, *args)</c>).</summary>
@@ -44,8 +43,7 @@ public partial class Channel<T>
     public SwitchAwaitable SendExceptionAsync(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, default!, exception));
+        return SendErrorAsync(exception);
     }
 
     /// <summary>Asynchronous form of <see cref="SendException(Type, object[])"/>.</summary>
@@ -59,16 +57,28 @@ public partial class Channel<T>
     public void SendThrow(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var caller = ThreadScheduler.Current.EnterSyncForm("Channel.SendThrow()", "channel.SendThrowAsync()");
-        caller.Scheduler.SuspendSync(caller, SendCore(caller, default!, ExceptionDispatchInfo.Capture(exception)));
+        SendError(ExceptionDispatchInfo.Capture(exception), "Channel.SendThrow()", "channel.SendThrowAsync()");
     }
 
     /// <summary>Asynchronous form of <see cref="SendThrow"/>.</summary>
     public SwitchAwaitable SendThrowAsync(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
+        return SendErrorAsync(ExceptionDispatchInfo.Capture(exception));
+    }
+
+    /// <summary>The synchronous form of sending an error (see <see cref="TransferSlot{T}.Error"/>).</summary>
+    private void SendError(object error, string syncName, string asyncName)
+    {
+        var caller = ThreadScheduler.Current.EnterSyncForm(syncName, asyncName);
+        caller.Scheduler.SuspendSync(caller, SendCore(caller, default!, error));
+    }
+
+    /// <summary>The asynchronous form of sending an error (see <see cref="TransferSlot{T}.Error"/>).</summary>
+    private SwitchAwaitable SendErrorAsync(object error)
+    {
         var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, default!, ExceptionDispatchInfo.Capture(exception)));
+        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, default!, error));
     }
 
     /// <summary>Sends every item of <paramref name="items"/> in turn; returns how many were sent (Stackless's <c>send_sequence</c>).</summary>

@@ -16,18 +16,6 @@ internal static class HardTaskletThreads
     /// <summary>The stack size of threads started from now on; 0 means the runtime's default.</summary>
     public static int StackSize { get; set; }
 
-    /// <summary>The number of threads currently parked.</summary>
-    public static int IdleCount
-    {
-        get
-        {
-            lock (s_lock)
-            {
-                return s_idle.Count;
-            }
-        }
-    }
-
     /// <summary>Runs <paramref name="tasklet"/>'s thread body on a parked thread, or on a new one.</summary>
     public static void Start(Tasklet tasklet)
     {

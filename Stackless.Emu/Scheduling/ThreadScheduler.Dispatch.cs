@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using Stackless.Emu.Diagnostics;
 
 namespace Stackless.Emu;
@@ -327,9 +326,7 @@ internal sealed partial class ThreadScheduler
     /// <summary>Delivers <paramref name="error"/> to the threaded tasklet <paramref name="target"/> and makes it run next.</summary>
     private void RaiseIn(Tasklet target, Exception error)
     {
-        target.PendingException = target.PendingException is null
-            ? ExceptionDispatchInfo.Capture(error)
-            : ExceptionDispatchInfo.Capture(new AggregateException(target.PendingException.SourceException, error));
+        target.DeliverException(error);
         if ((target.Flags & TaskletFlags.InChannel) != 0)
         {
             target.BlockedOn!.RemoveWaiter(target);

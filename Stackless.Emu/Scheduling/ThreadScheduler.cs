@@ -123,9 +123,6 @@ internal sealed partial class ThreadScheduler
     /// <summary>Whether <paramref name="tasklet"/> is the head of the runnable chain.</summary>
     public bool IsHead(Tasklet tasklet) => _current == tasklet;
 
-    /// <summary>The tasklet after the current one in the runnable chain (the current one when it is alone).</summary>
-    public Tasklet? NextAfterCurrent => _current?.NextLink;
-
     /// <summary>Whether <paramref name="tasklet"/> is the only runnable tasklet.</summary>
     public static bool IsOnlyRunnable(Tasklet tasklet) =>
         (tasklet.Flags & TaskletFlags.InRunnable) != 0 && tasklet.NextLink == tasklet;

@@ -102,10 +102,7 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.RunOtherThread);
         }
 
-        var info = ExceptionDispatchInfo.Capture(exception);
-        PendingException = PendingException is null
-            ? info
-            : ExceptionDispatchInfo.Capture(new AggregateException(PendingException.SourceException, exception));
+        DeliverException(exception);
 
         if ((Flags & TaskletFlags.InIo) != 0)
         {

@@ -36,6 +36,15 @@ public sealed partial class Tasklet
         Resume = continuation;
     }
 
+    /// <summary>
+    /// Delivers <paramref name="exception"/> to be raised at this tasklet's suspension point; one already pending is kept,
+    /// both wrapped in an <see cref="AggregateException"/>, so neither is lost.
+    /// </summary>
+    internal void DeliverException(Exception exception) =>
+        PendingException = PendingException is null
+            ? System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception)
+            : System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(new AggregateException(PendingException.SourceException, exception));
+
     /// <summary>Raises what was delivered to this tasklet while it was suspended: a kill, a throw, or a bomb in <see cref="TempVal"/>.</summary>
     internal void ThrowIfPending()
     {

@@ -231,10 +231,6 @@ public sealed partial class Tasklet
         }
     }
 
-    /// <summary>Records that a hard tasklet's body has ended, with its exception if it failed.</summary>
-    internal void SetHardResult(Exception? error) =>
-        _bodyTask = error is null ? Task.CompletedTask : Task.FromException(error);
-
     /// <summary>Queues a continuation of a second flow inside this tasklet.</summary>
     internal void DeferPost(in Continuation continuation) => (_deferredPosts ??= new()).Enqueue(continuation);
 

@@ -42,11 +42,8 @@ internal static class PrimeSieve
             }
         }
 
-        var tasklets = new List<Tasklet>
-        {
-            Tasklet.Spawn(() => Counter(numbers)),
-            Tasklet.Spawn(() => Sieve(prime, numbers)),
-        };
+        Tasklet.Spawn(() => Counter(numbers));
+        Tasklet.Spawn(() => Sieve(prime, numbers));
 
         // As in the survey: the main tasklet just receives; no explicit Run().
         while (true)
@@ -59,14 +56,14 @@ internal static class PrimeSieve
             }
         }
 
-        ShutDown(tasklets);
+        ShutDown();
     }
 
     /// <summary>
     /// Ends every tasklet left alive (the counter, the sieve and its filters) so nothing leaks: each gets a pending kill
     /// and dies at its next suspension point without running further, then the scheduler runs them to their end.
     /// </summary>
-    private static void ShutDown(List<Tasklet> tasklets)
+    private static void ShutDown()
     {
         foreach (var tasklet in Scheduler.AliveTasklets())
         {
@@ -77,6 +74,5 @@ internal static class PrimeSieve
         }
 
         Scheduler.Run();
-        _ = tasklets;
     }
 }

@@ -125,6 +125,7 @@ public class CrossThreadChannelTests
         var neverSent = new Channel<int>();
         var alsoNeverSent = new Channel<int>();
         using var worker = new SchedulerThread();
+
         var blocked = worker.SpawnAsync(async () => await alsoNeverSent.ReceiveAsync()).GetAwaiter().GetResult();
         SpinWait.SpinUntil(() => blocked.Blocked, TimeSpan.FromSeconds(10));
 

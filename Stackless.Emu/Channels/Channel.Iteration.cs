@@ -23,7 +23,7 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
     /// <summary>Iterates asynchronously (soft tasklets); ends like <see cref="GetEnumerator"/>.</summary>
     public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new AsyncEnumerator(this);
 
-    /// <summary>The synchronous enumerator: each <see cref="MoveNext"/> is a <see cref="Receive"/>.</summary>
+    /// <summary>The synchronous enumerator: each <see cref="MoveNext"/> is a <see cref="Receive()"/>.</summary>
     public struct Enumerator : IEnumerator<T>
     {
         private readonly Channel<T> _channel;

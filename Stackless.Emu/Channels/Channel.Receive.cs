@@ -17,7 +17,7 @@ public partial class Channel<T>
         return ReceiveThreaded(caller);
     }
 
-    /// <summary>Asynchronous form of <see cref="Receive"/>, for soft tasklets. Await it at once.</summary>
+    /// <summary>Asynchronous form of <see cref="Receive()"/>, for soft tasklets. Await it at once.</summary>
     public ReceiveAwaitable<T> ReceiveAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();

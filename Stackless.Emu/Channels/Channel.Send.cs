@@ -17,7 +17,7 @@ public partial class Channel<T>
         caller.Scheduler.SuspendSync(caller, SendCore(caller, value, null));
     }
 
-    /// <summary>Asynchronous form of <see cref="Send"/>, for soft tasklets. Await it at once.</summary>
+    /// <summary>Asynchronous form of <see cref="Send(T)"/>, for soft tasklets. Await it at once.</summary>
     public SwitchAwaitable SendAsync(T value)
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Stackless.Emu;
 
 /// <summary>
-/// The awaitable of <see cref="Channel{T}.ReceiveAsync"/>. Awaiting it allocates nothing: a suspended receiver's
+/// The awaitable of <see cref="Channel{T}.ReceiveAsync()"/>. Awaiting it allocates nothing: a suspended receiver's
 /// continuation is stored in its tasklet and the value arrives in the tasklet's hand-over slot. Await it at once, once.
 /// </summary>
 /// <typeparam name="T">The channel's element type.</typeparam>

@@ -35,6 +35,10 @@ internal static class ErrorMessages
         $"{syncName} cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +
         $"Use 'await {asyncName}' here, or run blocking code in a hard tasklet (Tasklet.SpawnHard).";
 
+    /// <summary>The error a timed channel operation raises when nobody came in time.</summary>
+    public static string ChannelTimeout(string operation, TimeSpan timeout) =>
+        $"The channel {operation} timed out after {timeout}: no partner came. The value was not transferred; retry, or wait longer.";
+
     /// <summary>The error an operation raises when a previous asynchronous form was not awaited.</summary>
     public const string NotAwaited =
         "The previous asynchronous tasklet operation of this tasklet was not awaited: the tasklet is already suspended. " +

@@ -87,20 +87,22 @@ public static partial class Scheduler
 
     /// <summary>
     /// Suspends only the calling tasklet for <paramref name="delay"/>, driven by <paramref name="timeProvider"/>
-    /// (<see cref="TimeProvider.System"/> when null); other tasklets run meanwhile. For main and hard tasklets.
+    /// (<see cref="TimeProvider.System"/> when null; a fake one in tests); other tasklets run meanwhile. A cancellation
+    /// of <paramref name="cancellationToken"/> ends the sleep early with <see cref="OperationCanceledException"/>.
+    /// For main and hard tasklets.
     /// </summary>
-    public static void Sleep(TimeSpan delay, TimeProvider? timeProvider = null) =>
-        WaitFor(Task.Delay(delay, timeProvider ?? TimeProvider.System));
+    public static void Sleep(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+        WaitFor(Task.Delay(delay, timeProvider ?? TimeProvider.System, cancellationToken));
 
     /// <summary>Asynchronous form of <see cref="Sleep"/>, for soft tasklets.</summary>
-    public static Task SleepAsync(TimeSpan delay, TimeProvider? timeProvider = null)
+    public static Task SleepAsync(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         if (!Current.IsThreaded)
         {
-            return Task.Delay(delay, timeProvider ?? TimeProvider.System);
+            return Task.Delay(delay, timeProvider ?? TimeProvider.System, cancellationToken);
         }
 
-        Sleep(delay, timeProvider);
+        Sleep(delay, timeProvider, cancellationToken);
         return Task.CompletedTask;
     }
 }

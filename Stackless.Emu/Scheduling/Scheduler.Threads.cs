@@ -34,7 +34,7 @@ public static partial class Scheduler
         var text = new StringBuilder();
         foreach (var scheduler in SchedulerRegistry.Snapshot())
         {
-            var state = scheduler.ThreadBlocked ? "waiting for other threads" : "live";
+            var state = scheduler.Idle ? "idle" : scheduler.ThreadBlocked ? "waiting for other threads" : "live";
             text.Append(CultureInfo.InvariantCulture, $"Thread {scheduler.ThreadId} ({state}, group of {scheduler.Group.Members.Count}):")
                 .AppendLine()
                 .AppendLine(scheduler.DescribeTasklets());

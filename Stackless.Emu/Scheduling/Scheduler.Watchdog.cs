@@ -13,12 +13,15 @@ public static partial class Scheduler
     /// </summary>
     /// <param name="timeout">The budget in switch points; 0 runs without a watchdog.</param>
     /// <param name="threadBlock">With nothing runnable, wait for other threads to wake a tasklet instead of returning.</param>
-    /// <param name="soft">Do not interrupt: return at the next voluntary switch instead (the tasklet that would have run
-    /// next stays scheduled and is returned); preemption points never end a soft run.</param>
+    /// <param name="soft">Do not interrupt: return null at the next voluntary switch instead (the tasklet that would have
+    /// run next stays scheduled and runs right after the caller); preemption points never end a soft run.</param>
     /// <param name="ignoreNesting">Accepted for compatibility: every tasklet is interruptible at its switch points.</param>
     /// <param name="totalTimeout">The budget covers the whole call, not each tasklet's slice.</param>
-    /// <returns>The interrupted tasklet, or null.</returns>
-    /// <remarks><see cref="Tasklet.Atomic"/> tasklets are never interrupted. For main and hard tasklets.</remarks>
+    /// <returns>The interrupted tasklet, or null (always null when <paramref name="soft"/>).</returns>
+    /// <remarks>
+    /// <see cref="Tasklet.Atomic"/> tasklets are never interrupted. In nested runs the outermost one with a timeout is the
+    /// watchdog, as in Stackless. For main and hard tasklets.
+    /// </remarks>
     public static Tasklet? Run(int timeout, bool threadBlock = false, bool soft = false, bool ignoreNesting = false, bool totalTimeout = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(timeout);

@@ -102,29 +102,61 @@ internal static class SchedulerRegistry
         }
     }
 
-    /// <summary>Marks <paramref name="scheduler"/> as an idle server thread: waiting for posts, not live.</summary>
+    /// <summary>
+    /// Marks <paramref name="scheduler"/> as an idle server thread: waiting for posts, not live. If it was the last live
+    /// member of its group, a member waiting for other threads is woken to find that nobody is left to wake it: the
+    /// deadlock is raised there.
+    /// </summary>
     public static void MarkIdle(ThreadScheduler scheduler)
     {
         lock (s_lock)
         {
             scheduler.ThreadBlocked = true;
+            scheduler.Idle = true;
+            if (AnyMemberLiveLocked(scheduler.Group))
+            {
+                return;
+            }
+
+            foreach (var member in scheduler.Group.Members)
+            {
+                if (member.ThreadBlocked && !member.Idle && member.OwnerThread.IsAlive)
+                {
+                    member.PostAction(static () => { }); // it re-checks, finds no live member, and raises the deadlock
+                    return;
+                }
+            }
         }
     }
 
-    /// <summary>Marks <paramref name="scheduler"/> as live again (something was posted to it, or it woke up).</summary>
+    /// <summary>Marks <paramref name="scheduler"/> as live again: it woke up, before it drains its inbox.</summary>
     public static void MarkLive(ThreadScheduler scheduler)
     {
         lock (s_lock)
         {
             scheduler.ThreadBlocked = false;
+            scheduler.Idle = false;
         }
+    }
+
+    private static bool AnyMemberLiveLocked(SchedulerGroup group)
+    {
+        foreach (var member in group.Members)
+        {
+            if (member.IsLive)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool AnotherMemberLiveLocked(ThreadScheduler scheduler)
     {
         foreach (var member in scheduler.Group.Members)
         {
-            if (member != scheduler && !member.ThreadBlocked && member.OwnerThread.IsAlive)
+            if (member != scheduler && member.IsLive)
             {
                 return true;
             }

@@ -24,6 +24,16 @@ internal sealed partial class ThreadScheduler
     private volatile bool _threadBlocked;
 
     /// <summary>
+    /// Whether this scheduler may still wake a tasklet of its group: its thread is alive and either not waiting for
+    /// other threads, or has something in its inbox it has not woken up for yet. (A waiting thread marks itself live
+    /// again before it drains, so at every moment one of the two holds while it has work.)
+    /// </summary>
+    public bool IsLive => OwnerThread.IsAlive && (!_threadBlocked || _inboxCount != 0);
+
+    /// <summary>True while this thread is an idle <see cref="SchedulerThread"/> waiting for posts (a kind of <see cref="ThreadBlocked"/>).</summary>
+    public bool Idle { get; set; }
+
+    /// <summary>
     /// Called by a channel action on another thread that served <paramref name="tasklet"/>, which is still flagged
     /// <see cref="TaskletFlags.InChannel"/> but has left the channel's queue: it becomes runnable on its own thread.
     /// </summary>

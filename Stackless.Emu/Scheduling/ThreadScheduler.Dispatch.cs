@@ -81,10 +81,10 @@ internal sealed partial class ThreadScheduler
         var caller = frame.Caller;
         RemoveRunnable(caller);
         _runFrames.Add(frame);
-        _watchdog = frame.HasWatchdog ? frame : null;
         if (frame.HasWatchdog)
         {
             frame.SliceStart = WatchdogNow(frame);
+            _watchdog ??= frame; // the outermost Run() with a timeout interrupts (Stackless's watchdog slot 0)
         }
 
         try
@@ -97,7 +97,7 @@ internal sealed partial class ThreadScheduler
         }
 
         caller.ThrowIfPending();
-        return frame.Interrupted;
+        return frame.Soft ? null : frame.Interrupted; // a soft run returns None: everything is in order
     }
 
     /// <summary>
@@ -122,8 +122,8 @@ internal sealed partial class ThreadScheduler
             _runFrames.RemoveAt(index);
         }
 
-        // The innermost remaining Run() with a timeout guards the scheduler again.
-        _watchdog = _runFrames.Count > 0 && _runFrames[^1].HasWatchdog ? _runFrames[^1] : null;
+        // The outermost remaining Run() with a timeout guards the scheduler.
+        _watchdog = _runFrames.Find(f => f.HasWatchdog);
     }
 
     /// <summary>Stackless's <c>schedule()</c> and <c>schedule_remove()</c>; returns whether the caller must suspend.</summary>
@@ -153,7 +153,7 @@ internal sealed partial class ThreadScheduler
     /// </summary>
     public void ThrowIfWouldDeadlock(Tasklet source, bool callerWillFloat, IChannelQueue? blockingOn)
     {
-        if (!IsOnlyRunnable(source) || _ioPending > 0 || _inboxCount > 0)
+        if (!IsOnlyRunnable(source) || ExternalWakePending || _inboxCount > 0)
         {
             return;
         }
@@ -229,7 +229,7 @@ internal sealed partial class ThreadScheduler
     /// <summary>Handles an empty runnable chain: waits for I/O, or wakes the <see cref="Wakeup"/> tasklet.</summary>
     private void AwaitWork()
     {
-        if (_ioPending > 0)
+        if (ExternalWakePending)
         {
             WaitForInbox();
             return;

@@ -29,6 +29,15 @@ internal sealed partial class ThreadScheduler
     public int IoPending => _ioPending;
 
     /// <summary>
+    /// Channel waits that a cancellation token (a timeout) may end: like pending I/O, they keep Run() waiting for the
+    /// inbox and are no deadlock. Touched only by the baton holder.
+    /// </summary>
+    public int CancellableWaits { get; set; }
+
+    /// <summary>Whether something outside the runnable chain will post to the inbox: I/O, blocking calls, timed waits.</summary>
+    private bool ExternalWakePending => _ioPending > 0 || CancellableWaits > 0;
+
+    /// <summary>
     /// Hands a continuation of <paramref name="tasklet"/> to the scheduler (its synchronization context's Post).
     /// The running tasklet posting to itself on the dispatch thread (<c>Task.Yield</c>, or the runtime unwinding a deep
     /// stack) yields: the continuation is its next step and it goes to the end of the round, like <c>schedule()</c>.
@@ -87,11 +96,6 @@ internal sealed partial class ThreadScheduler
             }
         }
 
-        if (_threadBlocked)
-        {
-            // It waits for another thread to wake it: it is live again from now on (see SchedulerGroup).
-            SchedulerRegistry.MarkLive(this);
-        }
     }
 
     /// <summary>Marks a threaded tasklet as waiting for a blocking call that runs outside the scheduler.</summary>

@@ -56,14 +56,19 @@ internal sealed partial class ThreadScheduler
 
             if (!frame.Soft)
             {
-                if (mustSuspend || (caller.Flags & TaskletFlags.InRunnable) == 0)
+                // Hard interrupt: the victim leaves the queue, the Run() caller runs next and returns it. A tasklet
+                // switching away by itself ends its slice anyway, unless the budget is the whole run's.
+                var victim = !mustSuspend && (caller.Flags & TaskletFlags.InRunnable) != 0 ? caller
+                    : !frame.TotalTimeout ? null
+                    : (caller.Flags & TaskletFlags.InRunnable) != 0 ? caller
+                    : _current;
+                if (victim is null || victim == frame.Caller || (victim.Flags & TaskletFlags.Atomic) != 0)
                 {
-                    return mustSuspend; // it switches away by itself: the slice ends anyway
+                    return mustSuspend;
                 }
 
-                // Hard interrupt: the caller leaves the queue, the Run() caller runs next and returns it.
-                frame.Interrupted = caller;
-                RemoveRunnable(caller);
+                frame.Interrupted = victim;
+                RemoveRunnable(victim);
                 ReturnToWatchdog(frame);
                 return true;
             }

@@ -113,6 +113,9 @@ public sealed partial class Tasklet
         return true;
     }
 
+    /// <summary>Ends this tasklet's wait on its channel with <paramref name="error"/> (a cancelled or timed-out operation); on its own thread.</summary>
+    internal void CancelChannelWait(Exception error) => Interrupt(error);
+
     /// <summary>
     /// Arranges for <paramref name="exception"/> to be raised in this tasklet of the calling thread at its suspension
     /// point and makes it runnable; false when it cannot run yet (blocked on I/O, or its wake from another thread is on

@@ -170,8 +170,9 @@ public sealed partial class Tasklet
                 throw new InvalidOperationException(ErrorMessages.SwitchOtherThread);
             }
 
-            // Stackless runs a tasklet of another thread by inserting it there; the caller goes on.
-            Insert();
+            // Stackless makes a tasklet of another thread run next there; the caller goes on.
+            CheckRunnable();
+            PostToOwnThread(static t => t.RunNextOnOwnThread());
             return false;
         }
 
@@ -198,6 +199,16 @@ public sealed partial class Tasklet
 
         Scheduler.MakeCurrent(this);
         return true;
+    }
+
+    /// <summary>The remote half of <see cref="Run"/>: on its own thread, this tasklet becomes the next to run.</summary>
+    private void RunNextOnOwnThread()
+    {
+        InsertOnOwnThread();
+        if ((Flags & TaskletFlags.InRunnable) != 0)
+        {
+            Scheduler.MakeCurrent(this);
+        }
     }
 
     private void CheckRunnable()

@@ -92,6 +92,7 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.ThrowDead);
         }
 
+        CancelOnInterrupt(caller, exception);
         if (this == caller)
         {
             ExceptionDispatchInfo.Throw(exception);

@@ -169,6 +169,27 @@ public static class Cooperative
         }
     }
 
+    /// <summary>
+    /// The lean form of <see cref="PassThroughAsync{T}"/> for an operation that honours its token (sockets): it was
+    /// started with <paramref name="taskletToken"/>, the calling tasklet's <see cref="Tasklet.CancellationToken"/>, so it
+    /// needs no abandonment wrapper; a synchronous completion costs nothing more.
+    /// </summary>
+    internal static ValueTask<T> InterruptibleAsync<T>(ValueTask<T> pending, CancellationToken taskletToken) =>
+        pending.IsCompletedSuccessfully ? pending : InterruptibleSlowAsync(pending, taskletToken);
+
+    private static async ValueTask<T> InterruptibleSlowAsync<T>(ValueTask<T> pending, CancellationToken taskletToken)
+    {
+        try
+        {
+            return await pending;
+        }
+        catch (OperationCanceledException) when (taskletToken.IsCancellationRequested)
+        {
+            Tasklet.ThrowIfInterrupted();
+            throw;
+        }
+    }
+
     /// <summary>Like <see cref="PassThroughAsync{T}"/>, for an operation without a result.</summary>
     internal static ValueTask PassThroughAsync(Func<CancellationToken, ValueTask> operation, CancellationToken cancellationToken)
     {

@@ -6,8 +6,6 @@ namespace Stackless.Emu.Tests.Monkeypatch;
 
 public class CancellationTests
 {
-    public CancellationTests() => Loopback.EnsureThreadPool();
-
     [Fact]
     public void Cooperative_Kill_interrupts_a_hard_tasklet_blocked_in_a_read_and_its_finally_runs() => Isolated.Run(() =>
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Stackless.Emu;
@@ -6,10 +7,37 @@ public partial class Channel<T>
 {
     // Stackless's generic_channel_action. Direction +1 is send, -1 is receive. Each core returns whether the
     // caller must suspend; the synchronous forms then run the scheduler, the asynchronous ones return a pending
-    // awaitable. Every decision is made, and the queues updated, before the caller suspends.
+    // awaitable. Every decision is made, and the queues updated, inside the channel's critical section (see
+    // Channel.Sharing.cs) and before the caller suspends. The channel callback runs before, outside it.
 
     /// <summary>Sends <paramref name="value"/> (or <paramref name="error"/>, see <see cref="TransferSlot{T}.Error"/>) from <paramref name="source"/>.</summary>
     private bool SendCore(Tasklet source, T value, object? error)
+    {
+        var scheduler = source.Scheduler;
+        if (scheduler.ChannelCallback is not null)
+        {
+            NotifySend(source, value, error);
+        }
+
+        if (TryEnterOwned(scheduler))
+        {
+            try
+            {
+                return SendInSection(source, value, error);
+            }
+            finally
+            {
+                ExitOwned();
+            }
+        }
+
+        lock (SharedLock(scheduler))
+        {
+            return SendInSection(source, value, error);
+        }
+    }
+
+    private void NotifySend(Tasklet source, T value, object? error)
     {
         var partnerWaits = _balance < 0;
         if (source.Scheduler.ChannelCallback is { } callback)
@@ -31,10 +59,24 @@ public partial class Channel<T>
                 source.TempVal = saved;
             }
         }
+    }
 
-        if (partnerWaits)
+    private bool SendInSection(Tasklet source, T value, object? error)
+    {
+        if (_balance < 0)
         {
             var receiver = _head!;
+            if (receiver.Scheduler != source.Scheduler)
+            {
+                // Across threads the receiver is woken on its own thread and the caller goes on (Stackless's interthread rule).
+                UnlinkForeign(receiver);
+                var foreignSlot = receiver.SlotFor<T>();
+                foreignSlot.Value = value;
+                foreignSlot.Error = error;
+                receiver.Scheduler.PostChannelWake(receiver);
+                return false;
+            }
+
             Dequeue(receiver);
             var slot = receiver.SlotFor<T>();
             slot.Value = value;
@@ -56,11 +98,45 @@ public partial class Channel<T>
     /// </summary>
     private bool ReceiveCore(Tasklet source, out T value)
     {
-        var partnerWaits = _balance > 0;
-        source.Scheduler.ChannelCallback?.Invoke(this, source, false, !partnerWaits);
-        if (partnerWaits)
+        var scheduler = source.Scheduler;
+        scheduler.ChannelCallback?.Invoke(this, source, false, _balance <= 0);
+        if (TryEnterOwned(scheduler))
+        {
+            try
+            {
+                return ReceiveInSection(source, out value);
+            }
+            finally
+            {
+                ExitOwned();
+            }
+        }
+
+        lock (SharedLock(scheduler))
+        {
+            return ReceiveInSection(source, out value);
+        }
+    }
+
+    private bool ReceiveInSection(Tasklet source, out T value)
+    {
+        if (_balance > 0)
         {
             var sender = _head!;
+            if (sender.Scheduler != source.Scheduler)
+            {
+                // Copy the hand-over out before the wake: once woken, the sender may reuse its slot on its own thread.
+                UnlinkForeign(sender);
+                var foreignSlot = (TransferSlot<T>)sender.Slot!;
+                var received = foreignSlot.Value;
+                var error = foreignSlot.Error;
+                foreignSlot.Value = default!;
+                foreignSlot.Error = null;
+                sender.Scheduler.PostChannelWake(sender);
+                value = TransferSlot<T>.Deliver(received, error);
+                return false;
+            }
+
             Dequeue(sender);
             var from = (TransferSlot<T>)sender.Slot!;
             if (WakePartner(source, sender, direction: -1))
@@ -88,12 +164,7 @@ public partial class Channel<T>
     private bool WakePartner(Tasklet source, Tasklet target, int direction)
     {
         var scheduler = source.Scheduler;
-        if (target.Scheduler != scheduler)
-        {
-            throw new InvalidOperationException(
-                "The waiting partner belongs to another thread's scheduler; channels across threads are not supported yet.");
-        }
-
+        Debug.Assert(target.Scheduler == scheduler, "partners on other threads are woken by PostChannelWake");
         if (_scheduleAll)
         {
             // Everybody waits: the partner goes last, the caller yields to its successor.

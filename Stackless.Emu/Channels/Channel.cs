@@ -70,7 +70,38 @@ public partial class Channel<T> : IChannel, IChannelQueue
     Tasklet? IChannelQueue.Head => _head;
 
     /// <inheritdoc/>
-    void IChannelQueue.RemoveWaiter(Tasklet tasklet) => Dequeue(tasklet);
+    bool IChannelQueue.RemoveWaiter(Tasklet tasklet)
+    {
+        // Called on the waiter's own thread (kill, throw, errors): its scheduler is the caller's.
+        var scheduler = tasklet.Scheduler;
+        if (TryEnterOwned(scheduler))
+        {
+            try
+            {
+                return RemoveIfWaiting(tasklet);
+            }
+            finally
+            {
+                ExitOwned();
+            }
+        }
+
+        lock (SharedLock(scheduler))
+        {
+            return RemoveIfWaiting(tasklet);
+        }
+    }
+
+    private bool RemoveIfWaiting(Tasklet tasklet)
+    {
+        if (tasklet.BlockedOn != this)
+        {
+            return false; // served by another thread meanwhile: its wake is on the way
+        }
+
+        Dequeue(tasklet);
+        return true;
+    }
 
     /// <summary>A one-line description: name, balance and flags.</summary>
     public string Describe()

@@ -37,8 +37,11 @@ internal interface IChannelQueue
     /// <summary>The first waiting tasklet.</summary>
     Tasklet? Head { get; }
 
-    /// <summary>Takes a waiting tasklet out of the queue (kill, throw, errors), restoring the balance.</summary>
-    void RemoveWaiter(Tasklet tasklet);
+    /// <summary>
+    /// Takes a waiting tasklet out of the queue (kill, throw, errors), restoring the balance; false when a channel
+    /// action on another thread already served it (its wake is in its scheduler's inbox).
+    /// </summary>
+    bool RemoveWaiter(Tasklet tasklet);
 
     /// <summary>A one-line description for diagnostics.</summary>
     string Describe();

@@ -15,7 +15,7 @@ public static partial class Scheduler
     {
         var scheduler = ThreadScheduler.Current;
         var caller = scheduler.EnterSyncForm("Scheduler.Run()", "Scheduler.ScheduleAsync()");
-        scheduler.Run(caller);
+        scheduler.Run(new RunFrame { Caller = caller });
     }
 
     /// <summary>Lets the next runnable tasklet run; the caller goes to the end of the round (Stackless's <c>schedule()</c>). For main and hard tasklets.</summary>

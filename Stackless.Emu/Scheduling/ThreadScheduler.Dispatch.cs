@@ -6,13 +6,14 @@ namespace Stackless.Emu;
 internal sealed partial class ThreadScheduler
 {
     /// <summary>The tasklet an uncaught error or an empty queue wakes: the innermost caller of <see cref="Run"/>, else main.</summary>
-    private Tasklet Wakeup => _runCallers.Count > 0 ? _runCallers[^1] : _main;
+    private Tasklet Wakeup => _runFrames.Count > 0 ? _runFrames[^1].Caller : _main;
 
     // ---- entering an operation ------------------------------------------------------------------------
 
     /// <summary>The calling tasklet of a synchronous form; throws inside a soft tasklet, which cannot block its thread.</summary>
     public Tasklet EnterSyncForm(string syncName, string asyncName)
     {
+        _ticks++;
         var caller = Executing;
         if (caller.Kind == TaskletKind.Soft)
         {
@@ -25,6 +26,7 @@ internal sealed partial class ThreadScheduler
     /// <summary>The calling tasklet of an asynchronous form.</summary>
     public Tasklet EnterAsyncForm()
     {
+        _ticks++;
         var soft = _executingSoft;
         if (soft is not null && _current != soft)
         {
@@ -38,6 +40,11 @@ internal sealed partial class ThreadScheduler
     /// <summary>Completes a synchronous form: runs the scheduler until <paramref name="caller"/> is current again.</summary>
     public void SuspendSync(Tasklet caller, bool mustSuspend)
     {
+        if (_watchdog is not null)
+        {
+            mustSuspend = AtSwitchPoint(caller, mustSuspend);
+        }
+
         if (mustSuspend)
         {
             Drive(caller, exiting: false);
@@ -55,51 +62,68 @@ internal sealed partial class ThreadScheduler
             return new SwitchAwaitable(caller, suspends: false);
         }
 
+        if (_watchdog is not null)
+        {
+            mustSuspend = AtSwitchPoint(caller, mustSuspend);
+        }
+
         return new SwitchAwaitable(caller, mustSuspend);
     }
 
     // ---- the operations of the scheduler itself ------------------------------------------------------
 
-    /// <summary>Stackless's <c>run()</c>: runs every other tasklet until none is runnable and no I/O is pending.</summary>
-    public void Run(Tasklet caller)
+    /// <summary>
+    /// Stackless's <c>run()</c>: runs every other tasklet until none is runnable and no I/O is pending, or until the
+    /// watchdog of <paramref name="frame"/> interrupts one; returns the interrupted tasklet, or null.
+    /// </summary>
+    public Tasklet? Run(RunFrame frame)
     {
+        var caller = frame.Caller;
         RemoveRunnable(caller);
-        _runCallers.Add(caller);
+        _runFrames.Add(frame);
+        _watchdog = frame.HasWatchdog ? frame : null;
+        if (frame.HasWatchdog)
+        {
+            frame.SliceStart = WatchdogNow(frame);
+        }
+
         try
         {
             Drive(caller, exiting: false);
         }
         finally
         {
-            PopRunCaller(caller);
+            PopRunFrame(frame);
         }
 
         caller.ThrowIfPending();
+        return frame.Interrupted;
     }
 
     /// <summary>
-    /// Leaves <see cref="Run"/>: pops <paramref name="caller"/> from the watchdog stack, and re-inserts the deeper Run()
+    /// Leaves <see cref="Run"/>: pops <paramref name="frame"/> from the watchdog stack, and re-inserts the deeper Run()
     /// callers popped on the way that are floating, so they can leave their own Run() (Stackless's run()).
     /// </summary>
-    private void PopRunCaller(Tasklet caller)
+    private void PopRunFrame(RunFrame frame)
     {
-        var index = _runCallers.LastIndexOf(caller);
-        if (index < 0)
+        var index = _runFrames.LastIndexOf(frame);
+        if (index >= 0)
         {
-            return; // an outer Run() already popped this one
-        }
-
-        for (var i = _runCallers.Count - 1; i > index; i--)
-        {
-            var deeper = _runCallers[i];
-            _runCallers.RemoveAt(i);
-            if (deeper.Alive && (deeper.Flags & TaskletFlags.ChainMask) == 0)
+            for (var i = _runFrames.Count - 1; i > index; i--)
             {
-                AppendRunnable(deeper);
+                var deeper = _runFrames[i].Caller;
+                _runFrames.RemoveAt(i);
+                if (deeper.Alive && (deeper.Flags & TaskletFlags.ChainMask) == 0)
+                {
+                    AppendRunnable(deeper);
+                }
             }
+
+            _runFrames.RemoveAt(index);
         }
 
-        _runCallers.RemoveAt(index);
+        // The innermost remaining Run() with a timeout guards the scheduler again.
+        _watchdog = _runFrames.Count > 0 && _runFrames[^1].HasWatchdog ? _runFrames[^1] : null;
     }
 
     /// <summary>Stackless's <c>schedule()</c> and <c>schedule_remove()</c>; returns whether the caller must suspend.</summary>
@@ -136,7 +160,7 @@ internal sealed partial class ThreadScheduler
 
         var wakeup = Wakeup;
         var wakeupFloats = wakeup == source ? callerWillFloat : (wakeup.Flags & TaskletFlags.ChainMask) == 0;
-        if (!wakeupFloats)
+        if (!wakeupFloats && !SchedulerRegistry.AnotherMemberLive(this))
         {
             var what = blockingOn is null ? "remove itself from the runnable queue" : $"block on {blockingOn.Describe()}";
             throw new DeadlockException(
@@ -214,14 +238,35 @@ internal sealed partial class ThreadScheduler
         var wakeup = Wakeup;
         if ((wakeup.Flags & TaskletFlags.ChainMask) == 0)
         {
-            // Floating: inside Run(), or paused by Switch(). Run() returns; a paused main resumes.
+            // Floating: inside Run(), or paused by Switch(). Run() returns and a paused main resumes, unless this Run()
+            // serves a scheduler thread or blocks the thread (threadblock) while other threads could wake a tasklet.
+            if (_runFrames.Count > 0 && _runFrames[^1] is { Caller: var caller } frame && caller == wakeup)
+            {
+                if (frame.ServeUntil is { } stop && !stop())
+                {
+                    WaitIdle();
+                    return;
+                }
+
+                if (frame.ThreadBlock && _aliveCount > 0 && TryWaitForOtherThreads())
+                {
+                    return;
+                }
+            }
+
             AppendRunnable(wakeup);
             return;
         }
 
         if ((wakeup.Flags & TaskletFlags.InChannel) != 0)
         {
-            // The last other tasklet ended while main waits on a channel: nobody can ever serve it.
+            // Nothing runnable while main waits on a channel: another thread of the group may still serve it ...
+            if (_inboxCount != 0 || TryWaitForOtherThreads())
+            {
+                return;
+            }
+
+            // ... but none is live: nobody can ever serve it.
             var message = wakeup.BlockedDirection < 0 ? ErrorMessages.MainReceivingNoSender : ErrorMessages.MainSendingNoReceiver;
             var description = DescribeTasklets();
             RaiseIn(wakeup, new DeadlockException(message, description));
@@ -312,7 +357,7 @@ internal sealed partial class ThreadScheduler
         }
         else if ((tasklet.Flags & TaskletFlags.InChannel) != 0)
         {
-            tasklet.BlockedOn!.RemoveWaiter(tasklet);
+            tasklet.LeaveChannel();
         }
 
         tasklet.ClearBody(keepBinding: false);
@@ -327,9 +372,9 @@ internal sealed partial class ThreadScheduler
     private void RaiseIn(Tasklet target, Exception error)
     {
         target.DeliverException(error);
-        if ((target.Flags & TaskletFlags.InChannel) != 0)
+        if ((target.Flags & TaskletFlags.InChannel) != 0 && !target.LeaveChannel())
         {
-            target.BlockedOn!.RemoveWaiter(target);
+            return; // served by another thread: it runs, and raises, when that wake arrives
         }
 
         if ((target.Flags & TaskletFlags.InRunnable) == 0)
@@ -365,12 +410,22 @@ internal sealed partial class ThreadScheduler
     {
         var previous = _lastRunning;
         _lastRunning = next;
-        if (previous == next || ScheduleCallback is not { } callback)
+        if (previous == next)
         {
             return;
         }
 
-        _inScheduleCallback = previous;
+        if (_watchdog is not null)
+        {
+            RestartSlice();
+        }
+
+        if (ScheduleCallback is not { } callback)
+        {
+            return;
+        }
+
+        _executingOverride = previous;
         try
         {
             callback(previous, next);
@@ -383,7 +438,7 @@ internal sealed partial class ThreadScheduler
         }
         finally
         {
-            _inScheduleCallback = null;
+            _executingOverride = null;
         }
     }
 }

@@ -4,12 +4,14 @@ namespace Stackless.Emu;
 
 internal sealed partial class ThreadScheduler
 {
-    // The inbox is the only part of a scheduler other threads touch: continuations of foreign awaits (I/O) and
-    // completions of blocking calls arrive here from any thread, under _inboxLock. The baton holder drains it.
+    // The inbox is the only part of a scheduler other threads touch: continuations of foreign awaits (I/O),
+    // completions of blocking calls, wake-ups of tasklets served by a channel on another thread, and operations
+    // other threads ask this scheduler to perform arrive here from any thread, under _inboxLock. The baton holder
+    // drains it.
 
     private readonly object _inboxLock = new();
-    private Queue<(Tasklet Tasklet, Continuation Continuation)> _inbox = new();
-    private Queue<(Tasklet Tasklet, Continuation Continuation)> _draining = new();
+    private Queue<InboxItem> _inbox = new();
+    private Queue<InboxItem> _draining = new();
 
     /// <summary>Items in the inbox; read without the lock as a cheap "anything to drain?" test.</summary>
     private volatile int _inboxCount;
@@ -70,17 +72,25 @@ internal sealed partial class ThreadScheduler
         return true;
     }
 
-    private void PostToInbox(Tasklet tasklet, in Continuation continuation)
-    {
+    private void PostToInbox(Tasklet tasklet, in Continuation continuation) =>
+        PostToInbox(new InboxItem(InboxItemKind.Resume, tasklet, continuation));
 
+    private void PostToInbox(in InboxItem item)
+    {
         lock (_inboxLock)
         {
-            _inbox.Enqueue((tasklet, continuation));
+            _inbox.Enqueue(item);
             _inboxCount = _inbox.Count;
             if (_driverWaiting)
             {
                 Monitor.Pulse(_inboxLock);
             }
+        }
+
+        if (_threadBlocked)
+        {
+            // It waits for another thread to wake it: it is live again from now on (see SchedulerGroup).
+            SchedulerRegistry.MarkLive(this);
         }
     }
 
@@ -104,7 +114,18 @@ internal sealed partial class ThreadScheduler
 
         while (_draining.TryDequeue(out var item))
         {
-            Deliver(item.Tasklet, item.Continuation);
+            switch (item.Kind)
+            {
+                case InboxItemKind.Resume:
+                    Deliver(item.Tasklet!, item.Continuation);
+                    break;
+                case InboxItemKind.ChannelWake:
+                    DeliverChannelWake(item.Tasklet!);
+                    break;
+                default:
+                    RunRemoteAction(item.Continuation);
+                    break;
+            }
         }
     }
 

@@ -27,8 +27,11 @@ internal sealed partial class ThreadScheduler
     /// <summary>The soft tasklet whose step is running on the dispatch loop, or null.</summary>
     private Tasklet? _executingSoft;
 
-    /// <summary>The previous tasklet while the schedule callback runs (Stackless makes it current meanwhile), else null.</summary>
-    private Tasklet? _inScheduleCallback;
+    /// <summary>
+    /// The tasklet that counts as running while the scheduler itself runs code: the previous tasklet during the schedule
+    /// callback (Stackless makes it current meanwhile), main during an action posted by another thread; else null.
+    /// </summary>
+    private Tasklet? _executingOverride;
 
     /// <summary>The tasklet that ran last, for the schedule callback.</summary>
     private Tasklet? _lastRunning;
@@ -39,8 +42,8 @@ internal sealed partial class ThreadScheduler
     private int _runCount;
     private int _aliveCount;
 
-    /// <summary>The tasklets inside <see cref="Run"/>, innermost last (Stackless's watchdog stack).</summary>
-    private readonly List<Tasklet> _runCallers = [];
+    /// <summary>The active calls of <see cref="Run"/>, innermost last (Stackless's watchdog stack).</summary>
+    private readonly List<RunFrame> _runFrames = [];
 
     private ThreadScheduler()
     {
@@ -49,6 +52,7 @@ internal sealed partial class ThreadScheduler
         _main = Tasklet.CreateMain(this);
         AppendRunnable(_main);
         _lastRunning = _main;
+        SchedulerRegistry.Register(this);
     }
 
     /// <summary>This thread's scheduler, created on first use.</summary>
@@ -64,7 +68,7 @@ internal sealed partial class ThreadScheduler
     public Tasklet MainTasklet => _main;
 
     /// <summary>The running tasklet (Stackless's <c>current</c>); inside the schedule callback, the previous one.</summary>
-    public Tasklet Executing => _inScheduleCallback ?? _executingSoft ?? _current ?? _main;
+    public Tasklet Executing => _executingOverride ?? _executingSoft ?? _current ?? _main;
 
     /// <summary>The number of tasklets in the runnable chain, the current one included.</summary>
     public int RunCount => _runCount;
@@ -175,8 +179,10 @@ internal sealed partial class ThreadScheduler
     /// <summary>The alive tasklets of this scheduler, main first.</summary>
     public List<Tasklet> AliveTasklets()
     {
+        // Bounded, so a diagnostic read from another thread (DescribeAllThreads) cannot loop on a list changing under it.
+        var limit = (2 * _aliveCount) + 16;
         var list = new List<Tasklet>(_aliveCount + 1) { _main };
-        for (var t = _aliveHead; t is not null; t = t.AliveNext == _aliveHead ? null : t.AliveNext)
+        for (var t = _aliveHead; t is not null && list.Count < limit; t = t.AliveNext == _aliveHead ? null : t.AliveNext)
         {
             list.Add(t);
         }

@@ -100,7 +100,30 @@ public sealed partial class Tasklet
 
         if (Scheduler != caller.Scheduler)
         {
-            throw new InvalidOperationException(ErrorMessages.RunOtherThread);
+            // A tasklet of another thread is interrupted by its own scheduler; the caller goes on (Stackless's interthread kill).
+            PostToOwnThread(t => t.Interrupt(exception));
+            return false;
+        }
+
+        if (!Interrupt(exception) || pending)
+        {
+            return false;
+        }
+
+        Scheduler.MakeCurrent(this);
+        return true;
+    }
+
+    /// <summary>
+    /// Arranges for <paramref name="exception"/> to be raised in this tasklet of the calling thread at its suspension
+    /// point and makes it runnable; false when it cannot run yet (blocked on I/O, or its wake from another thread is on
+    /// the way), in which case it raises once it does.
+    /// </summary>
+    private bool Interrupt(Exception exception)
+    {
+        if (!Alive)
+        {
+            return false;
         }
 
         DeliverException(exception);
@@ -112,9 +135,10 @@ public sealed partial class Tasklet
             return false;
         }
 
-        if ((Flags & TaskletFlags.InChannel) != 0)
+        if ((Flags & TaskletFlags.InChannel) != 0 && !LeaveChannel())
         {
-            BlockedOn!.RemoveWaiter(this);
+            // Served by a channel action on another thread: it becomes runnable when that wake arrives, then raises.
+            return false;
         }
 
         if ((Flags & TaskletFlags.InRunnable) == 0)
@@ -122,12 +146,6 @@ public sealed partial class Tasklet
             Scheduler.AppendRunnable(this);
         }
 
-        if (pending)
-        {
-            return false;
-        }
-
-        Scheduler.MakeCurrent(this);
         return true;
     }
 }

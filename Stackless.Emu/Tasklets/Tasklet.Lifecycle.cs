@@ -64,9 +64,22 @@ public sealed partial class Tasklet
 
     /// <summary>Appends the tasklet to the end of the runnable queue if it is not scheduled yet (Stackless's <c>insert</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked or dead.</exception>
+    /// <remarks>A tasklet of another thread is appended to its own thread's queue, shortly after the call returns.</remarks>
     public Tasklet Insert()
     {
-        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        CheckRunnable();
+        if (IsRemote)
+        {
+            PostToOwnThread(static t => t.InsertOnOwnThread());
+            return this;
+        }
+
+        InsertOnOwnThread();
+        return this;
+    }
+
+    private void InsertOnOwnThread()
+    {
         CheckRunnable();
         if ((Flags & TaskletFlags.InIo) != 0)
         {
@@ -76,15 +89,25 @@ public sealed partial class Tasklet
         {
             Scheduler.AppendRunnable(this);
         }
-
-        return this;
     }
 
     /// <summary>Takes the tasklet out of the runnable queue; it becomes paused (Stackless's <c>remove</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked on a channel, or is the current tasklet.</exception>
+    /// <remarks>A tasklet of another thread is removed by its own scheduler, shortly after the call returns.</remarks>
     public Tasklet Remove()
     {
-        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        if (IsRemote)
+        {
+            PostToOwnThread(static t => t.RemoveOnOwnThread());
+            return this;
+        }
+
+        RemoveOnOwnThread();
+        return this;
+    }
+
+    private void RemoveOnOwnThread()
+    {
         if ((Flags & TaskletFlags.InChannel) != 0)
         {
             throw new InvalidOperationException(ErrorMessages.RemoveBlocked);
@@ -103,8 +126,6 @@ public sealed partial class Tasklet
         {
             Scheduler.RemoveRunnable(this);
         }
-
-        return this;
     }
 
     /// <summary>
@@ -144,7 +165,14 @@ public sealed partial class Tasklet
     {
         if (Scheduler != caller.Scheduler)
         {
-            throw new InvalidOperationException(removeCaller ? ErrorMessages.SwitchOtherThread : ErrorMessages.RunOtherThread);
+            if (removeCaller)
+            {
+                throw new InvalidOperationException(ErrorMessages.SwitchOtherThread);
+            }
+
+            // Stackless runs a tasklet of another thread by inserting it there; the caller goes on.
+            Insert();
+            return false;
         }
 
         if (this == caller)

@@ -62,6 +62,12 @@ public sealed partial class Tasklet
         }
     }
 
+    /// <summary>
+    /// Takes this tasklet, flagged <see cref="TaskletFlags.InChannel"/>, out of its channel's queue; false when a channel
+    /// action on another thread has already served it and its wake is on the way.
+    /// </summary>
+    internal bool LeaveChannel() => BlockedOn is { } channel && channel.RemoveWaiter(this);
+
     /// <summary>Takes the value (or exception) a sender handed over while this tasklet waited to receive.</summary>
     internal T TakeReceived<T>()
     {
@@ -93,9 +99,15 @@ internal sealed class TransferSlot<T>
         var error = Error;
         var value = Value;
         Value = default!;
+        Error = null;
+        return Deliver(value, error);
+    }
+
+    /// <summary>Returns <paramref name="value"/>, or raises <paramref name="error"/> or a <see cref="Bomb"/> value.</summary>
+    public static T Deliver(T value, object? error)
+    {
         if (error is not null)
         {
-            Error = null;
             Raise(error);
         }
 

@@ -150,10 +150,10 @@ public sealed partial class Tasklet
     /// The next tasklet in the chain this tasklet is in, or null. The runnable chain is circular (the last tasklet's
     /// next is the current one); a channel's queue ends with null after its last waiter, as in Stackless.
     /// </summary>
-    public Tasklet? Next => (Flags & TaskletFlags.InChannel) != 0 && NextLink == BlockedOn!.Head ? null : NextLink;
+    public Tasklet? Next => (Flags & TaskletFlags.InChannel) != 0 && NextLink == BlockedOn?.Head ? null : NextLink;
 
     /// <summary>The previous tasklet in the chain this tasklet is in, or null (before the first waiter of a channel).</summary>
-    public Tasklet? Prev => (Flags & TaskletFlags.InChannel) != 0 && this == BlockedOn!.Head ? null : PrevLink;
+    public Tasklet? Prev => (Flags & TaskletFlags.InChannel) != 0 && this == BlockedOn?.Head ? null : PrevLink;
 
     /// <summary>The managed thread id of the thread this tasklet belongs to.</summary>
     public int ThreadId => Scheduler.ThreadId;

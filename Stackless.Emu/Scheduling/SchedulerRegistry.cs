@@ -1,0 +1,150 @@
+using System.Diagnostics;
+
+namespace Stackless.Emu;
+
+/// <summary>
+/// Every thread's scheduler, for <see cref="Scheduler.Threads"/>, <see cref="Scheduler.GetThreadInfo"/> and the
+/// cross-thread deadlock rule (Stackless's <c>threadblock</c>): a thread whose last tasklet blocks waits for other
+/// threads to wake it as long as another scheduler of its <see cref="SchedulerGroup"/> is live; when none is, the
+/// block is a deadlock. Everything here is off the single-threaded hot path and takes one process-wide lock.
+/// </summary>
+internal static class SchedulerRegistry
+{
+    private static readonly object s_lock = new();
+    private static readonly List<ThreadScheduler> s_schedulers = [];
+
+    /// <summary>Adds a new thread's scheduler, in a group of its own.</summary>
+    public static void Register(ThreadScheduler scheduler)
+    {
+        lock (s_lock)
+        {
+            PruneDeadThreads();
+            s_schedulers.Add(scheduler);
+            scheduler.Group.Members.Add(scheduler);
+        }
+    }
+
+    /// <summary>The schedulers of the threads that are still alive, in the order they were created.</summary>
+    public static ThreadScheduler[] Snapshot()
+    {
+        lock (s_lock)
+        {
+            PruneDeadThreads();
+            return [.. s_schedulers];
+        }
+    }
+
+    /// <summary>The scheduler of the alive thread <paramref name="threadId"/>, or null.</summary>
+    public static ThreadScheduler? Find(int threadId)
+    {
+        lock (s_lock)
+        {
+            PruneDeadThreads();
+            return s_schedulers.Find(s => s.ThreadId == threadId);
+        }
+    }
+
+    /// <summary>Puts <paramref name="a"/> and <paramref name="b"/> into one group (they can now wake each other).</summary>
+    public static void Join(ThreadScheduler a, ThreadScheduler b)
+    {
+        if (a.Group == b.Group)
+        {
+            return;
+        }
+
+        lock (s_lock)
+        {
+            var (into, from) = a.Group.Members.Count >= b.Group.Members.Count ? (a.Group, b.Group) : (b.Group, a.Group);
+            if (into == from)
+            {
+                return;
+            }
+
+            foreach (var member in from.Members)
+            {
+                member.Group = into;
+                into.Members.Add(member);
+            }
+
+            from.Members.Clear();
+        }
+    }
+
+    /// <summary>Whether another scheduler of <paramref name="scheduler"/>'s group could still wake one of its tasklets.</summary>
+    public static bool AnotherMemberLive(ThreadScheduler scheduler)
+    {
+        if (scheduler.Group.Members.Count < 2)
+        {
+            return false; // racy read, but a group never shrinks below what this thread itself joined
+        }
+
+        lock (s_lock)
+        {
+            return AnotherMemberLiveLocked(scheduler);
+        }
+    }
+
+    /// <summary>
+    /// Marks <paramref name="scheduler"/> as waiting for another thread (not live) if another member of its group is
+    /// live; returns false when none is, which makes the wait a deadlock.
+    /// </summary>
+    public static bool TryBlock(ThreadScheduler scheduler)
+    {
+        lock (s_lock)
+        {
+            if (!AnotherMemberLiveLocked(scheduler))
+            {
+                return false;
+            }
+
+            scheduler.ThreadBlocked = true;
+            return true;
+        }
+    }
+
+    /// <summary>Marks <paramref name="scheduler"/> as an idle server thread: waiting for posts, not live.</summary>
+    public static void MarkIdle(ThreadScheduler scheduler)
+    {
+        lock (s_lock)
+        {
+            scheduler.ThreadBlocked = true;
+        }
+    }
+
+    /// <summary>Marks <paramref name="scheduler"/> as live again (something was posted to it, or it woke up).</summary>
+    public static void MarkLive(ThreadScheduler scheduler)
+    {
+        lock (s_lock)
+        {
+            scheduler.ThreadBlocked = false;
+        }
+    }
+
+    private static bool AnotherMemberLiveLocked(ThreadScheduler scheduler)
+    {
+        foreach (var member in scheduler.Group.Members)
+        {
+            if (member != scheduler && !member.ThreadBlocked && member.OwnerThread.IsAlive)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void PruneDeadThreads()
+    {
+        Debug.Assert(Monitor.IsEntered(s_lock));
+        s_schedulers.RemoveAll(s =>
+        {
+            if (s.OwnerThread.IsAlive)
+            {
+                return false;
+            }
+
+            s.Group.Members.Remove(s);
+            return true;
+        });
+    }
+}

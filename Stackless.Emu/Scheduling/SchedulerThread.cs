@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Stackless.Emu;
+
+/// <summary>
+/// A dedicated thread with its own scheduler, serving tasklets posted to it until it is stopped (modelled on Nito.AsyncEx's
+/// <c>AsyncContextThread</c>). Use several to spread tasklets over cores; they talk through channels, which work across
+/// threads. The thread joins its creator's deadlock group: a thread blocked on a channel waits for it instead of
+/// reporting a deadlock while it is live.
+/// </summary>
+/// <remarks>
+/// An exception escaping a tasklet of this thread does not stop it: it is collected, and <see cref="Join"/> raises
+/// the collected errors (also the fault of <see cref="Completion"/>). Stopping kills the tasklets still alive, so
+/// their <c>finally</c> blocks run and none is leaked.
+/// </remarks>
+[DebuggerDisplay("SchedulerThread {ThreadId}")]
+public sealed class SchedulerThread : IDisposable
+{
+    private readonly Thread _thread;
+    private readonly ThreadScheduler _scheduler;
+    private readonly ConcurrentQueue<Exception> _errors = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _stopping;
+
+    /// <summary>Starts the thread and waits until its scheduler exists.</summary>
+    /// <param name="name">The OS thread's name, for debuggers.</param>
+    /// <param name="maxStackSize">The thread's stack size in bytes (0: the runtime's default).</param>
+    public SchedulerThread(string? name = null, int maxStackSize = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxStackSize);
+        var creator = ThreadScheduler.Current;
+        ThreadScheduler? scheduler = null;
+        using var started = new ManualResetEventSlim();
+        _thread = new Thread(
+            () =>
+            {
+                scheduler = ThreadScheduler.Current;
+                SchedulerRegistry.Join(creator, scheduler);
+                started.Set();
+                Serve(scheduler);
+            },
+            maxStackSize)
+        {
+            IsBackground = true,
+            Name = name ?? "Stackless scheduler thread",
+        };
+        _thread.Start();
+        started.Wait();
+        _scheduler = scheduler!;
+    }
+
+    /// <summary>The managed id of the thread (the <see cref="Tasklet.ThreadId"/> of its tasklets).</summary>
+    public int ThreadId => _scheduler.ThreadId;
+
+    /// <summary>Completes when the thread has stopped; faulted with the errors that escaped its tasklets, if any.</summary>
+#pragma warning disable VSTHRD003 // The task belongs to this object and is completed by its own thread.
+    public Task Completion => _completion.Task;
+#pragma warning restore VSTHRD003
+
+    /// <summary>Spawns a soft tasklet running <paramref name="body"/> on this thread (fire and forget; errors are collected).</summary>
+    /// <exception cref="ObjectDisposedException">The thread is stopping.</exception>
+    public void Post(Func<Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        PostAction(() => Tasklet.Spawn(body));
+    }
+
+    /// <summary>Spawns a hard tasklet running <paramref name="body"/> on this scheduler (it gets an OS thread of its own).</summary>
+    /// <exception cref="ObjectDisposedException">The thread is stopping.</exception>
+    public void PostHard(Action body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        PostAction(() => Tasklet.SpawnHard(body));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on this thread, between two tasklet steps, and returns its result: use it to
+    /// create tasklets there or read their state. It must not block (no synchronous tasklet operations).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The thread is stopping.</exception>
+    public Task<T> InvokeAsync<T>(Func<T> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        PostAction(() =>
+        {
+            try
+            {
+                result.SetResult(function());
+            }
+#pragma warning disable CA1031 // Handed to the caller through the task.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                result.SetException(ex);
+            }
+        });
+        return result.Task;
+    }
+
+    /// <summary>Spawns a soft tasklet on this thread and returns it once it exists.</summary>
+    public Task<Tasklet> SpawnAsync(Func<Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return InvokeAsync(() => Tasklet.Spawn(body));
+    }
+
+    /// <summary>
+    /// Stops the thread once its runnable tasklets have run out (tasklets still blocked are killed) and waits for it;
+    /// raises an <see cref="AggregateException"/> of the errors that escaped its tasklets.
+    /// </summary>
+    public void Join()
+    {
+        Stop();
+        _thread.Join();
+        if (!_errors.IsEmpty)
+        {
+            throw new AggregateException("Tasklets of the scheduler thread failed.", _errors);
+        }
+    }
+
+    /// <summary>Stops the thread and waits for it, like <see cref="Join"/>, but leaves errors to <see cref="Completion"/>.</summary>
+    public void Dispose()
+    {
+        Stop();
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
+    }
+
+    private void Stop()
+    {
+        if (!_stopping)
+        {
+            _stopping = true;
+            _scheduler.PostAction(static () => { }); // wakes the idle thread to see the request
+        }
+    }
+
+    private void PostAction(Action action)
+    {
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        SchedulerRegistry.Join(ThreadScheduler.Current, _scheduler);
+        _scheduler.PostAction(action);
+    }
+
+    private void Serve(ThreadScheduler scheduler)
+    {
+        var main = scheduler.MainTasklet;
+        while (true)
+        {
+            try
+            {
+                scheduler.Run(new RunFrame { Caller = main, ServeUntil = () => _stopping });
+                break;
+            }
+#pragma warning disable CA1031 // A tasklet's error reached main: collect it and keep serving.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _errors.Enqueue(ex);
+            }
+        }
+
+        // No leaked tasklets: kill the ones still alive, so their finally blocks run.
+        foreach (var tasklet in scheduler.AliveTasklets())
+        {
+            if (tasklet != main && tasklet.Alive)
+            {
+                try
+                {
+                    tasklet.Kill();
+                }
+#pragma warning disable CA1031 // Collected like any other tasklet error.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    _errors.Enqueue(ex);
+                }
+            }
+        }
+
+        try
+        {
+            scheduler.Run(new RunFrame { Caller = main }); // lets killed tasklets blocked on I/O finish dying
+        }
+#pragma warning disable CA1031 // Collected like any other tasklet error.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _errors.Enqueue(ex);
+        }
+
+        if (_errors.IsEmpty)
+        {
+            _completion.SetResult();
+        }
+        else
+        {
+            _completion.SetException(_errors);
+        }
+    }
+}

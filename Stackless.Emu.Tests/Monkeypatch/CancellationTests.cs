@@ -192,6 +192,34 @@ public class CancellationTests
     });
 
     [Fact]
+    public void Kill_from_another_thread_interrupts_a_soft_tasklet_blocked_in_a_cooperative_receive() => Isolated.Run(() =>
+    {
+        var (a, b) = Loopback.Pair();
+        using var peer = b;
+        using var worker = new SchedulerThread("reader");
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var reader = worker.SpawnAsync(async () =>
+        {
+            using var socket = new CooperativeSocket(a);
+            try
+            {
+                await socket.ReceiveAsync(new byte[8]);
+                log.Enqueue("read");
+            }
+            finally
+            {
+                log.Enqueue("finally on " + Tasklet.Current.ThreadId);
+            }
+        }).GetAwaiter().GetResult();
+        Assert.True(SpinWait.SpinUntil(() => reader.BlockedOnIO, Prompt));
+        reader.Kill(); // handled by the worker's scheduler, which cancels the reader's token there
+        Assert.True(SpinWait.SpinUntil(() => !reader.Alive, Prompt), "the remote kill interrupted the receive");
+        Assert.Equal(["finally on " + worker.ThreadId], log);
+        Assert.True(a.SafeHandle.IsClosed);
+        worker.Join();
+    });
+
+    [Fact]
     public void Plain_Kill_interrupts_a_hard_tasklet_blocked_in_accept_and_its_finally_closes_the_listener() => Isolated.Run(() =>
     {
         var listener = new CooperativeTcpListener(System.Net.IPAddress.Loopback, 0);

@@ -22,10 +22,11 @@ public sealed partial class Tasklet
     /// </para>
     /// <para>
     /// When the tasklet is blocked on I/O the token is cancelled synchronously, inside <see cref="Kill"/> or
-    /// <see cref="Throw(Exception, bool)"/>, before the exception is delivered: the pending operation stops before
-    /// data arriving a moment later can complete it (a read cancelled this way consumes nothing, so a tasklet that
-    /// survives a throw loses no bytes). Callbacks registered on the token therefore run on the killing tasklet's
-    /// thread in that case and must not use the scheduler (no channel operations, switches or kills). A kill in any
+    /// <see cref="Throw(Exception, bool)"/> (for a kill from another thread: when the tasklet's own scheduler handles
+    /// it), before the exception is delivered: the pending operation stops before data arriving a moment later can
+    /// complete it (a read cancelled this way consumes nothing, so a tasklet that survives a throw loses no bytes).
+    /// Callbacks registered on the token therefore run on the scheduler thread in that case and must not use the
+    /// scheduler (no channel operations, switches or kills). A kill in any
     /// other state (runnable, paused, blocked on a channel, or the tasklet killing itself) requests the cancellation
     /// with <see cref="CancellationTokenSource.CancelAsync"/>: the token reports
     /// <see cref="CancellationToken.IsCancellationRequested"/> at once and its callbacks run on the thread pool.
@@ -84,14 +85,14 @@ public sealed partial class Tasklet
     }
 
     /// <summary>
-    /// Called on the kill/throw path (<c>ThrowCore</c>) before <paramref name="exception"/> is delivered by
-    /// <paramref name="caller"/>: cancels <see cref="CancellationToken"/> for a kill, or for any exception while the
-    /// tasklet waits for I/O (synchronously then; see the remarks there). Does nothing if the throw is about to be
-    /// refused (another thread's tasklet).
+    /// Called on the kill/throw path, on this tasklet's own thread, before <paramref name="exception"/> is delivered
+    /// (<c>Interrupt</c>, which serves kills from this thread and from others, and a tasklet killing itself in
+    /// <c>ThrowCore</c>): cancels <see cref="CancellationToken"/> for a kill, or for any exception while the tasklet
+    /// waits for I/O (synchronously then; see the remarks there).
     /// </summary>
-    internal void CancelOnInterrupt(Tasklet caller, Exception exception)
+    internal void CancelOnInterrupt(Exception exception)
     {
-        if (Scheduler != caller.Scheduler || (exception is not TaskletExit && (Flags & TaskletFlags.InIo) == 0))
+        if (exception is not TaskletExit && (Flags & TaskletFlags.InIo) == 0)
         {
             return;
         }
@@ -102,7 +103,7 @@ public sealed partial class Tasklet
             return;
         }
 
-        if ((Flags & TaskletFlags.InIo) != 0 && this != caller)
+        if ((Flags & TaskletFlags.InIo) != 0)
         {
             try
             {

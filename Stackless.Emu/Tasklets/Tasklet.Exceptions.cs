@@ -92,9 +92,9 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.ThrowDead);
         }
 
-        CancelOnInterrupt(caller, exception);
         if (this == caller)
         {
+            CancelOnInterrupt(exception);
             ExceptionDispatchInfo.Throw(exception);
         }
 
@@ -126,6 +126,7 @@ public sealed partial class Tasklet
             return false;
         }
 
+        CancelOnInterrupt(exception);
         DeliverException(exception);
 
         if ((Flags & TaskletFlags.InIo) != 0)

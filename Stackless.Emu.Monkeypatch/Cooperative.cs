@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Stackless.Emu.Monkeypatch;
 
 /// <summary>
@@ -12,8 +10,6 @@ namespace Stackless.Emu.Monkeypatch;
 public static class Cooperative
 {
     private static volatile TimeProvider s_timeProvider = TimeProvider.System;
-
-    private static readonly ConditionalWeakTable<Tasklet, IoState> s_io = new();
 
     /// <summary>
     /// The clock that drives <see cref="Sleep(TimeSpan)"/> and <see cref="SleepAsync(TimeSpan, CancellationToken)"/>
@@ -42,44 +38,38 @@ public static class Cooperative
         PassThroughAsync(token => new ValueTask(Task.Delay(delay, s_timeProvider, token)), cancellationToken).AsTask();
 
     /// <summary>
-    /// Interrupts the cooperative operation <paramref name="tasklet"/> is blocked in (a read, accept, sleep, ... made
-    /// through this library): the operation is cancelled (or, if the underlying API ignores cancellation, abandoned)
-    /// and the tasklet sees <see cref="OperationCanceledException"/>. Returns whether an operation was pending.
+    /// Interrupts the operation <paramref name="tasklet"/> is blocked on I/O in without killing it: raises
+    /// <see cref="OperationCanceledException"/> in it, which cancels its <see cref="Tasklet.CancellationToken"/> and so
+    /// the cooperative operation (a read, accept, sleep, ... made through this library; one that ignores cancellation
+    /// is abandoned). The tasklet sees the <see cref="OperationCanceledException"/> and may go on (its next operations
+    /// get a fresh token). Returns whether the tasklet was blocked on I/O; a tasklet that is not is left alone.
+    /// Call it on the tasklet's scheduler thread.
     /// </summary>
     public static bool CancelIo(Tasklet tasklet)
     {
         ArgumentNullException.ThrowIfNull(tasklet);
-        if (!s_io.TryGetValue(tasklet, out var state) || state.Pending == 0)
+        if (!tasklet.BlockedOnIO)
         {
             return false;
         }
 
-        state.Cancel();
+        tasklet.Throw(new OperationCanceledException("The tasklet's pending I/O was cancelled (Cooperative.CancelIo)."), pending: true);
         return true;
     }
 
     /// <summary>
-    /// Kills <paramref name="tasklet"/> (raises <see cref="TaskletExit"/> in it) even while it is blocked in cooperative
-    /// I/O: <see cref="Tasklet.Kill(bool)"/> alone is delivered only when the I/O completes (the core cannot interrupt a
-    /// foreign operation), so this first marks the kill, then cancels the pending operation; the tasklet's
-    /// <c>finally</c> blocks run as soon as the cancelled operation returns (the kill acts as a pending kill then).
-    /// A tasklet not blocked on I/O is killed with <see cref="Tasklet.Kill(bool)"/> as usual.
+    /// Kills <paramref name="tasklet"/>: the same as <see cref="Tasklet.Kill(bool)"/>, which cancels the tasklet's
+    /// <see cref="Tasklet.CancellationToken"/> and so interrupts a cooperative operation it is blocked in (its
+    /// <c>finally</c> blocks run as soon as the cancelled operation returns). Kept from before the core had that hook;
+    /// unlike <see cref="Tasklet.Kill(bool)"/> it may be called from a soft tasklet for a target blocked on I/O (such a
+    /// kill never switches, so it is always made pending).
     /// </summary>
     /// <param name="tasklet">The tasklet to kill.</param>
-    /// <param name="pending">As for <see cref="Tasklet.Kill(bool)"/>; ignored for a tasklet blocked on I/O.</param>
+    /// <param name="pending">As for <see cref="Tasklet.Kill(bool)"/>; a tasklet blocked on I/O is always killed pending.</param>
     public static void Kill(Tasklet tasklet, bool pending = false)
     {
         ArgumentNullException.ThrowIfNull(tasklet);
-        if (!tasklet.BlockedOnIO)
-        {
-            tasklet.Kill(pending);
-            return;
-        }
-
-        var state = s_io.GetValue(tasklet, static _ => new IoState());
-        state.KillRequested = true;
-        tasklet.Kill(pending: true);
-        state.Cancel();
+        tasklet.Kill(pending || tasklet.BlockedOnIO);
     }
 
     /// <summary>The error a synchronous wrapper raises inside a soft tasklet (same style as the core's).</summary>
@@ -112,12 +102,11 @@ public static class Cooperative
         }
     }
 
-    /// <summary>Runs <paramref name="operation"/> and suspends only the calling (main or hard) tasklet until it completes.</summary>
+    /// <summary>Runs <paramref name="operation"/> with the caller's <see cref="Tasklet.CancellationToken"/>; suspends only the calling (main or hard) tasklet until it completes.</summary>
     internal static T Wait<T>(Func<CancellationToken, ValueTask<T>> operation, string syncName, string asyncName)
     {
         var caller = EnterSync(syncName, asyncName);
-        var state = s_io.GetValue(caller, static _ => new IoState());
-        var token = state.Token;
+        var token = caller.CancellationToken;
         var pending = operation(token);
         if (pending.IsCompleted)
         {
@@ -126,16 +115,8 @@ public static class Cooperative
 #pragma warning restore VSTHRD002
         }
 
-        var task = pending.AsTask();
-        state.Enter();
-        try
-        {
-            return Scheduler.WaitFor(AbandonableAsync(task, token));
-        }
-        finally
-        {
-            state.Exit();
-        }
+        // A kill or throw cancels the token; Scheduler.WaitFor then raises the delivered exception, not the cancellation.
+        return Scheduler.WaitFor(AbandonableAsync(pending.AsTask(), token));
     }
 
     /// <summary>Like <see cref="Wait{T}"/>, for an operation without a result.</summary>
@@ -150,15 +131,15 @@ public static class Cooperative
             asyncName);
 
     /// <summary>
-    /// Runs <paramref name="operation"/> for asynchronous callers with the calling tasklet's cancellation token (so that
-    /// <see cref="Kill"/> and <see cref="CancelIo"/> reach it) linked to <paramref name="cancellationToken"/>.
-    /// A cancellation caused by <see cref="Kill"/> surfaces as <see cref="TaskletExit"/>.
+    /// Runs <paramref name="operation"/> for asynchronous callers with the calling tasklet's
+    /// <see cref="Tasklet.CancellationToken"/> (so that a kill or throw reaches it) linked to
+    /// <paramref name="cancellationToken"/>. A cancellation caused by a kill surfaces as <see cref="TaskletExit"/> (by a
+    /// throw, as the thrown exception), not as <see cref="OperationCanceledException"/>.
     /// </summary>
     internal static async ValueTask<T> PassThroughAsync<T>(Func<CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
-        var caller = Tasklet.Current;
-        var state = s_io.GetValue(caller, static _ => new IoState());
-        var token = state.Token;
+        var token = Tasklet.Current.CancellationToken;
+        var tasklet = token;
         CancellationTokenSource? linked = null;
         if (cancellationToken.CanBeCanceled)
         {
@@ -166,7 +147,6 @@ public static class Cooperative
             token = linked.Token;
         }
 
-        state.Enter();
         try
         {
             var pending = operation(token);
@@ -177,14 +157,36 @@ public static class Cooperative
 
             return await AbandonableAsync(pending.AsTask(), token);
         }
-        catch (OperationCanceledException ex) when (state.KillRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (tasklet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new TaskletExit("The tasklet was killed while waiting for I/O.", ex);
+            // Cancelled by a kill or throw into this tasklet: raise what was delivered (TaskletExit for a kill).
+            Tasklet.ThrowIfInterrupted();
+            throw;
         }
         finally
         {
-            state.Exit();
             linked?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The lean form of <see cref="PassThroughAsync{T}"/> for an operation that honours its token (sockets): it was
+    /// started with <paramref name="taskletToken"/>, the calling tasklet's <see cref="Tasklet.CancellationToken"/>, so it
+    /// needs no abandonment wrapper; a synchronous completion costs nothing more.
+    /// </summary>
+    internal static ValueTask<T> InterruptibleAsync<T>(ValueTask<T> pending, CancellationToken taskletToken) =>
+        pending.IsCompletedSuccessfully ? pending : InterruptibleSlowAsync(pending, taskletToken);
+
+    private static async ValueTask<T> InterruptibleSlowAsync<T>(ValueTask<T> pending, CancellationToken taskletToken)
+    {
+        try
+        {
+            return await pending;
+        }
+        catch (OperationCanceledException) when (taskletToken.IsCancellationRequested)
+        {
+            Tasklet.ThrowIfInterrupted();
+            throw;
         }
     }
 
@@ -221,41 +223,4 @@ public static class Cooperative
         return task.WaitAsync(token);
     }
 #pragma warning restore VSTHRD003
-
-    /// <summary>Per-tasklet cooperative I/O state: the token of its current operations.</summary>
-#pragma warning disable CA1001 // A CancellationTokenSource without timers holds nothing that needs disposing.
-    private sealed class IoState
-#pragma warning restore CA1001
-    {
-        private CancellationTokenSource _source = new();
-
-        public CancellationToken Token => _source.Token;
-
-        private int _pending;
-
-        /// <summary>Operations in flight.</summary>
-        public int Pending => Volatile.Read(ref _pending);
-
-        public void Enter() => Interlocked.Increment(ref _pending);
-
-        public void Exit() => Interlocked.Decrement(ref _pending);
-
-        public bool KillRequested { get; set; }
-
-        /// <summary>Cancels the current operations; later ones get a fresh token unless the tasklet is being killed.</summary>
-        public void Cancel()
-        {
-            var old = _source;
-            if (!KillRequested)
-            {
-                _source = new CancellationTokenSource();
-            }
-
-            old.Cancel();
-            if (!KillRequested)
-            {
-                old.Dispose();
-            }
-        }
-    }
 }

@@ -135,12 +135,28 @@ public sealed class CooperativeSocket : IDisposable
     }
 
     /// <summary>Sends.</summary>
-    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags = SocketFlags.None, CancellationToken cancellationToken = default) =>
-        Cooperative.PassThroughAsync(token => Inner.SendAsync(buffer, socketFlags, token), cancellationToken);
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags = SocketFlags.None, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            return Cooperative.PassThroughAsync(token => Inner.SendAsync(buffer, socketFlags, token), cancellationToken);
+        }
+
+        var token = Tasklet.Current.CancellationToken;
+        return Cooperative.InterruptibleAsync(Inner.SendAsync(buffer, socketFlags, token), token);
+    }
 
     /// <summary>Receives.</summary>
-    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags = SocketFlags.None, CancellationToken cancellationToken = default) =>
-        Cooperative.PassThroughAsync(token => Inner.ReceiveAsync(buffer, socketFlags, token), cancellationToken);
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags = SocketFlags.None, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            return Cooperative.PassThroughAsync(token => Inner.ReceiveAsync(buffer, socketFlags, token), cancellationToken);
+        }
+
+        var token = Tasklet.Current.CancellationToken;
+        return Cooperative.InterruptibleAsync(Inner.ReceiveAsync(buffer, socketFlags, token), token);
+    }
 
     /// <summary>A cooperative stream over the socket; disposing it closes the socket when <paramref name="ownsSocket"/>.</summary>
     public CooperativeStream GetStream(bool ownsSocket = true) => new(new NetworkStream(Inner, ownsSocket));

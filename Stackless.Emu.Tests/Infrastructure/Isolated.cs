@@ -8,6 +8,21 @@ namespace Stackless.Emu.Tests.Infrastructure;
 /// </summary>
 public static class Isolated
 {
+    /// <summary>
+    /// Timers and I/O completions reach a scheduler through a thread-pool thread that posts into its inbox. xunit's
+    /// workers block in <see cref="Run"/>'s Join, and on a 2-core machine the pool's minimum (2 threads) is then
+    /// starved, so a cooperative sleep or read stalls 0.5-1 s until the pool injects threads. Raising the minimum once,
+    /// for every test, keeps those waits prompt.
+    /// </summary>
+    static Isolated()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < 32)
+        {
+            ThreadPool.SetMinThreads(32, Math.Max(io, 32));
+        }
+    }
+
     /// <summary>The longest a test body may run before it is reported as hung.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 

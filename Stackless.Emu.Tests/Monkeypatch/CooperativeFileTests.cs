@@ -5,8 +5,6 @@ namespace Stackless.Emu.Tests.Monkeypatch;
 
 public sealed class CooperativeFileTests : IDisposable
 {
-    public CooperativeFileTests() => Loopback.EnsureThreadPool();
-
     private readonly string _dir = Directory.CreateTempSubdirectory("emu-monkeypatch-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -6,8 +6,6 @@ namespace Stackless.Emu.Tests.Monkeypatch;
 
 public class CooperativeProcessTests
 {
-    public CooperativeProcessTests() => Loopback.EnsureThreadPool();
-
     [Fact]
     public void Cat_echoes_what_a_hard_tasklet_writes_while_others_run() => Isolated.Run(() =>
     {

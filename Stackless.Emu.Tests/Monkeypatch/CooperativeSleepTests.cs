@@ -10,8 +10,6 @@ namespace Stackless.Emu.Tests.Monkeypatch;
 [Collection(SequentialCollection.Name)]
 public class CooperativeSleepTests
 {
-    public CooperativeSleepTests() => Loopback.EnsureThreadPool();
-
     [Fact]
     public void A_hard_tasklet_sleeps_200ms_while_a_soft_tasklet_makes_10_steps() => Isolated.Run(() =>
     {

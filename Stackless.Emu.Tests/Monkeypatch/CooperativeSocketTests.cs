@@ -8,8 +8,6 @@ namespace Stackless.Emu.Tests.Monkeypatch;
 
 public class CooperativeSocketTests
 {
-    public CooperativeSocketTests() => Loopback.EnsureThreadPool();
-
     [Fact]
     public void Socket_bind_listen_accept_connect_send_receive() => Isolated.Run(() =>
     {

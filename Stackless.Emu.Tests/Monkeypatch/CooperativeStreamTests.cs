@@ -8,8 +8,6 @@ namespace Stackless.Emu.Tests.Monkeypatch;
 
 public class CooperativeStreamTests
 {
-    public CooperativeStreamTests() => Loopback.EnsureThreadPool();
-
     [Fact]
     public void Sync_read_in_a_hard_tasklet_suspends_only_that_tasklet() => Isolated.Run(() =>
     {

@@ -94,6 +94,7 @@ public sealed partial class Tasklet
 
         if (this == caller)
         {
+            CancelOnInterrupt(exception);
             ExceptionDispatchInfo.Throw(exception);
         }
 
@@ -128,6 +129,7 @@ public sealed partial class Tasklet
             return false;
         }
 
+        CancelOnInterrupt(exception);
         DeliverException(exception);
 
         if ((Flags & TaskletFlags.InIo) != 0)

@@ -150,11 +150,11 @@ internal static class WatchdogBodies
 public class WatchdogTests
 {
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount")]
+    [StacklessTest(Watchdog, "TestWatchdog.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount", "stackless.run.timeout")]
     public void TestSimple() => WatchdogBodies.Simple(soft: false);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert")]
+    [StacklessTest(Watchdog, "TestWatchdog.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.run.timeout")]
     public void TestNested() => WatchdogBodies.Nested(soft: false);
 
     [Fact]
@@ -162,23 +162,23 @@ public class WatchdogTests
     public void TestNested2() => WatchdogBodies.Nested2(soft: false);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting")]
+    [StacklessTest(Watchdog, "TestWatchdog.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "stackless.run.timeout")]
     public void TestTaskletWithSchedule() => WatchdogBodies.TaskletWithSchedule(soft: false);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting")]
+    [StacklessTest(Watchdog, "TestWatchdog.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting", "stackless.run.timeout")]
     public void TestExecTasklet() => WatchdogBodies.ExecTasklet(soft: false);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet")]
+    [StacklessTest(Watchdog, "TestWatchdog.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet", "stackless.run.timeout")]
     public void TestSendRecv() => WatchdogBodies.SendRecv(soft: false);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current")]
+    [StacklessTest(Watchdog, "TestWatchdog.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current", "stackless.run.timeout")]
     public void TestAtomic() => WatchdogBodies.AtomicLoops(soft: false);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_exception", "stackless.run", "tasklet.kill", "tasklet.next")]
+    [StacklessTest(Watchdog, "TestWatchdog.test_exception", "stackless.run", "tasklet.kill", "tasklet.next", "stackless.run.timeout")]
     public void TestException() => WatchdogBodies.ExceptionRaised(soft: false);
 
     [Fact(Skip = NotBuiltPickle)]
@@ -198,11 +198,11 @@ public class WatchdogTests
 public class WatchdogSoftTests
 {
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount", "stackless.run.timeout", "stackless.run.soft")]
     public void TestSimple() => WatchdogBodies.Simple(soft: true);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.run.timeout", "stackless.run.soft")]
     public void TestNested() => WatchdogBodies.Nested(soft: true);
 
     [Fact]
@@ -210,23 +210,23 @@ public class WatchdogSoftTests
     public void TestNested2() => WatchdogBodies.Nested2(soft: true);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "stackless.run.timeout", "stackless.run.soft")]
     public void TestTaskletWithSchedule() => WatchdogBodies.TaskletWithSchedule(soft: true);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting", "stackless.run.timeout", "stackless.run.soft")]
     public void TestExecTasklet() => WatchdogBodies.ExecTasklet(soft: true);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet", "stackless.run.timeout", "stackless.run.soft")]
     public void TestSendRecv() => WatchdogBodies.SendRecv(soft: true);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current", "stackless.run.timeout", "stackless.run.soft")]
     public void TestAtomic() => WatchdogBodies.AtomicLoops(soft: true);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exception", "stackless.run", "tasklet.kill", "tasklet.next")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exception", "stackless.run", "tasklet.kill", "tasklet.next", "stackless.run.timeout", "stackless.run.soft")]
     public void TestException() => WatchdogBodies.ExceptionRaised(soft: true);
 
     [Fact(Skip = NotBuiltPickle)]
@@ -242,7 +242,7 @@ public class WatchdogSoftTests
     public void Test_lone_receive() => WatchdogBodies.LoneReceive();
 
     [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_channelchain", "stackless.run", "channel.send", "channel.receive", "stackless.runcount", "tasklet.kill")]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_channelchain", "stackless.run", "channel.send", "channel.receive", "stackless.runcount", "tasklet.kill", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestChannelchain() => WatchdogBodies.ChannelChain();
 }
 
@@ -472,19 +472,19 @@ public class NewWatchdogTests
     });
 
     [Fact]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_soft", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule")]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_soft", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogOnTaskletSoft() => WatchdogOnTasklet(soft: true);
 
     [Fact]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_hard", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule")]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_hard", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogOnTaskletHard() => WatchdogOnTasklet(soft: false);
 
     [Fact(Skip = SkippedInPythonSuite)]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic", "tasklet.kill")]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic", "tasklet.kill", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogPrioritySoft() => WatchdogPriority(soft: true);
 
     [Fact(Skip = SkippedInPythonSuite)]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic", "tasklet.kill")]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic", "tasklet.kill", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogPriorityHard() => WatchdogPriority(soft: false);
 
     private const string SkippedInPythonSuite = "Skipped in the Python suite itself (@unittest.skip: \"Leaks tasklets and I don't understand the code\"); the Stackless unittests' copy is ported in Unittests.WatchdogTests";

@@ -51,7 +51,7 @@ public class MiscellTests
     }
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_aliveness1", "stackless.run", "tasklet.alive", "tasklet.scheduled", "tasklet.paused", "tasklet.insert", "tasklet.set_ignore_nesting")]
+    [StacklessTest(File, "TestWatchdog.test_aliveness1", "stackless.run", "tasklet.alive", "tasklet.scheduled", "tasklet.paused", "tasklet.insert", "tasklet.set_ignore_nesting", "stackless.run.timeout")]
     public void Test_aliveness1() => Isolated.Run(() => Lifecycle(Tasklet.Spawn(RunTask)));
 
     [Fact(Skip = NoPickling)]

@@ -18,11 +18,11 @@ public class WatchdogTests
     // The Python bodies are the same as the test suite's copy: see TestSuite.WatchdogBodies and WatchdogSupport.
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_simple", "stackless.run", "tasklet.insert")]
+    [StacklessTest(File, "TestWatchdog.test_simple", "stackless.run", "tasklet.insert", "stackless.run.timeout")]
     public void Hard_test_simple() => WatchdogBodies.Simple(soft: false);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_nested", "stackless.run", "stackless.schedule")]
+    [StacklessTest(File, "TestWatchdog.test_nested", "stackless.run", "stackless.schedule", "stackless.run.timeout")]
     public void Hard_test_nested() => WatchdogBodies.Nested(soft: false);
 
     [Fact]
@@ -30,23 +30,23 @@ public class WatchdogTests
     public void Hard_test_nested2() => WatchdogBodies.Nested2(soft: false);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_tasklet_with_schedule", "stackless.run", "stackless.schedule")]
+    [StacklessTest(File, "TestWatchdog.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "stackless.run.timeout")]
     public void Hard_test_tasklet_with_schedule() => WatchdogBodies.TaskletWithSchedule(soft: false);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_exec_tasklet", "stackless.run")]
+    [StacklessTest(File, "TestWatchdog.test_exec_tasklet", "stackless.run", "stackless.run.timeout")]
     public void Hard_test_exec_tasklet() => WatchdogBodies.ExecTasklet(soft: false);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_send_recv", "stackless.run", "channel.send", "channel.receive", "channel.send_exception")]
+    [StacklessTest(File, "TestWatchdog.test_send_recv", "stackless.run", "channel.send", "channel.receive", "channel.send_exception", "stackless.run.timeout")]
     public void Hard_test_send_recv() => WatchdogBodies.SendRecv(soft: false);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_atomic", "stackless.run", "tasklet.set_atomic")]
+    [StacklessTest(File, "TestWatchdog.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.run.timeout")]
     public void Hard_test_atomic() => WatchdogBodies.AtomicLoops(soft: false);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdog.test_exception", "stackless.run")]
+    [StacklessTest(File, "TestWatchdog.test_exception", "stackless.run", "stackless.run.timeout")]
     public void Hard_test_exception() => WatchdogBodies.ExceptionRaised(soft: false);
 
     [Fact(Skip = NoPickling)]
@@ -62,11 +62,11 @@ public class WatchdogTests
     public void Hard_test_lone_receive() => WatchdogBodies.LoneReceive();
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_simple", "stackless.run", "tasklet.insert")]
+    [StacklessTest(File, "TestWatchdogSoft.test_simple", "stackless.run", "tasklet.insert", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_simple() => WatchdogBodies.Simple(soft: true);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_nested", "stackless.run", "stackless.schedule")]
+    [StacklessTest(File, "TestWatchdogSoft.test_nested", "stackless.run", "stackless.schedule", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_nested() => WatchdogBodies.Nested(soft: true);
 
     [Fact]
@@ -74,23 +74,23 @@ public class WatchdogTests
     public void Soft_test_nested2() => WatchdogBodies.Nested2(soft: true);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_tasklet_with_schedule", "stackless.run", "stackless.schedule")]
+    [StacklessTest(File, "TestWatchdogSoft.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_tasklet_with_schedule() => WatchdogBodies.TaskletWithSchedule(soft: true);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_exec_tasklet", "stackless.run")]
+    [StacklessTest(File, "TestWatchdogSoft.test_exec_tasklet", "stackless.run", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_exec_tasklet() => WatchdogBodies.ExecTasklet(soft: true);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_send_recv", "stackless.run", "channel.send", "channel.receive", "channel.send_exception")]
+    [StacklessTest(File, "TestWatchdogSoft.test_send_recv", "stackless.run", "channel.send", "channel.receive", "channel.send_exception", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_send_recv() => WatchdogBodies.SendRecv(soft: true);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_atomic", "stackless.run", "tasklet.set_atomic")]
+    [StacklessTest(File, "TestWatchdogSoft.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_atomic() => WatchdogBodies.AtomicLoops(soft: true);
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_exception", "stackless.run")]
+    [StacklessTest(File, "TestWatchdogSoft.test_exception", "stackless.run", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_exception() => WatchdogBodies.ExceptionRaised(soft: true);
 
     [Fact(Skip = NoPickling)]
@@ -106,7 +106,7 @@ public class WatchdogTests
     public void Soft_test_lone_receive() => WatchdogBodies.LoneReceive();
 
     [Fact]
-    [StacklessTest(File, "TestWatchdogSoft.test_channelchain", "stackless.run", "channel.send", "channel.receive", "stackless.getruncount")]
+    [StacklessTest(File, "TestWatchdogSoft.test_channelchain", "stackless.run", "channel.send", "channel.receive", "stackless.getruncount", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Soft_test_channelchain() => WatchdogBodies.ChannelChain();
 
     // ---------------------------------------------------------------- TestDeadlock
@@ -385,11 +385,11 @@ public class WatchdogTests
     });
 
     [Fact]
-    [StacklessTest(File, "TestNewWatchdog.test_watchdog_on_tasklet_soft", "stackless.run", "stackless.getruncount")]
+    [StacklessTest(File, "TestNewWatchdog.test_watchdog_on_tasklet_soft", "stackless.run", "stackless.getruncount", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_watchdog_on_tasklet_soft() => WatchdogOnTasklet(soft: true);
 
     [Fact]
-    [StacklessTest(File, "TestNewWatchdog.test_watchdog_on_tasklet_hard", "stackless.run", "stackless.getruncount")]
+    [StacklessTest(File, "TestNewWatchdog.test_watchdog_on_tasklet_hard", "stackless.run", "stackless.getruncount", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_watchdog_on_tasklet_hard() => WatchdogOnTasklet(soft: false);
 
     private static void WatchdogPriority(bool soft) => Isolated.Run(() =>
@@ -438,11 +438,11 @@ public class WatchdogTests
     });
 
     [Fact(Skip = NestedWatchdogBug)]
-    [StacklessTest(File, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic")]
+    [StacklessTest(File, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_watchdog_priority_soft() => WatchdogPriority(soft: true);
 
     [Fact(Skip = NestedWatchdogBug)]
-    [StacklessTest(File, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic")]
+    [StacklessTest(File, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_watchdog_priority_hard() => WatchdogPriority(soft: false);
 
     private static void ScheduleDeeper(bool soft) => Isolated.Run(() =>
@@ -498,10 +498,10 @@ public class WatchdogTests
     });
 
     [Fact(Skip = NestedWatchdogBug)]
-    [StacklessTest(File, "TestNewWatchdog.test_schedule_deeper_soft", "stackless.run", "tasklet.insert")]
+    [StacklessTest(File, "TestNewWatchdog.test_schedule_deeper_soft", "stackless.run", "tasklet.insert", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_schedule_deeper_soft() => ScheduleDeeper(soft: true);
 
     [Fact(Skip = NestedWatchdogBug)]
-    [StacklessTest(File, "TestNewWatchdog.test_schedule_deeper_hard", "stackless.run", "tasklet.insert")]
+    [StacklessTest(File, "TestNewWatchdog.test_schedule_deeper_hard", "stackless.run", "tasklet.insert", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_schedule_deeper_hard() => ScheduleDeeper(soft: false);
 }

@@ -84,7 +84,7 @@ public class ChannelTests
         Assert.ThrowsAny<InvalidOperationException>(() => c.Receive());
     });
 
-    [Fact(Skip = NotBuiltCrossThread)]
+    [Fact]
     [StacklessTest(ChannelChannel, "TestChannels.testInterthreadCommunication", "channel.send", "channel.receive", "stackless.run", "tasklet.alive")]
     public void TestInterthreadCommunication() => Isolated.Run(() =>
     {

@@ -6,7 +6,7 @@ namespace Stackless.Emu.Tests.Conformance.TestSuite;
 /// <summary>Port of stackless_testsuite/v3_1/test_content.py (TestModuleContent): the module's names map to <see cref="Scheduler"/>, <see cref="Tasklet"/> and <see cref="Channel"/>.</summary>
 public class ModuleContentTests
 {
-    [Fact(Skip = "Not built yet: Scheduler.GetThreadInfo (stackless.get_thread_info)")]
+    [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testDeclaredNames", "stackless.module")]
     public void TestDeclaredNames()
     {
@@ -23,14 +23,14 @@ public class ModuleContentTests
         Assert.True(typeof(Channel).IsClass);
     }
 
-    [Fact(Skip = "Not built yet: Scheduler.Threads (stackless.threads)")]
+    [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAdditionalNames", "stackless.current", "stackless.main", "stackless.runcount", "stackless.threads")]
     public void TestAdditionalNames()
     {
         AssertProperty(typeof(Scheduler), "Current", typeof(Tasklet));
         AssertProperty(typeof(Scheduler), "Main", typeof(Tasklet));
         AssertProperty(typeof(Scheduler), "RunCount", typeof(int));
-        Assert.NotNull(typeof(Scheduler).GetProperty("Threads"));
+        AssertProperty(typeof(Scheduler), "Threads", typeof(IReadOnlyList<int>));
     }
 
     [Fact]
@@ -66,11 +66,20 @@ public class ModuleContentTests
         Assert.True(Scheduler.Main.IsMain);
     });
 
-    [Fact(Skip = "Not built yet: Scheduler.GetThreadInfo (stackless.get_thread_info)")]
+    [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_get_thread_info", "stackless.get_thread_info")]
-    public void TestAttributeType_get_thread_info() =>
-        // Intended: (Tasklet? main, Tasklet? current, int runcount) Scheduler.GetThreadInfo(int threadId = 0).
+    public void TestAttributeType_get_thread_info() => Isolated.Run(() =>
+    {
+        // A routine returning Stackless's (main, current, runcount) tuple: ThreadInfo(Main, Current, RunCount).
         AssertMethod(typeof(Scheduler), "GetThreadInfo");
+        var method = typeof(Scheduler).GetMethod("GetThreadInfo", [typeof(int)]);
+        Assert.NotNull(method);
+        Assert.Equal(typeof(ThreadInfo), method.ReturnType);
+        var (main, current, runCount) = Scheduler.GetThreadInfo();
+        Assert.IsType<Tasklet>(main);
+        Assert.IsType<Tasklet>(current);
+        Assert.IsType<int>(runCount);
+    });
 
     [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_tasklet", "tasklet")]
@@ -154,13 +163,12 @@ public class ModuleContentTests
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_runcount", "stackless.runcount")]
     public void TestAttributeType_runcount() => Isolated.Run(() => Assert.IsType<int>(Scheduler.RunCount));
 
-    [Fact(Skip = "Not built yet: Scheduler.Threads (stackless.threads)")]
+    [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_threads", "stackless.threads")]
-    public void TestAttributeType_threads()
+    public void TestAttributeType_threads() => Isolated.Run(() =>
     {
-        // Intended: IReadOnlyList<int> Scheduler.Threads, the managed ids of threads with a scheduler, main thread first.
-        var property = typeof(Scheduler).GetProperty("Threads");
-        Assert.NotNull(property);
-        Assert.True(typeof(IReadOnlyList<int>).IsAssignableFrom(property.PropertyType));
-    }
+        // A list of thread ids: IReadOnlyList<int> Scheduler.Threads, the managed ids of the threads with a scheduler.
+        var property = AssertProperty(typeof(Scheduler), "Threads", typeof(IReadOnlyList<int>));
+        Assert.IsAssignableFrom<IReadOnlyList<int>>(property.GetValue(null));
+    });
 }

@@ -185,39 +185,95 @@ public class ModuleFunctionalityTests
         Assert.Equal(rc1, Scheduler.RunCount);
     });
 
-    [Fact(Skip = "Not built yet: Scheduler.GetThreadInfo (stackless.get_thread_info)")]
+    [Fact]
     [StacklessTest(ModuleFunctionality, "GetThreadInfoTest.testWithTasklets", "stackless.get_thread_info", "stackless.main", "tasklet.bind", "tasklet.run")]
     public void TestWithTasklets() => Isolated.Run(() =>
     {
-        // Intended: inside the tasklet, Scheduler.GetThreadInfo(threadId) == (Scheduler.Main, task, 2).
         var threadId = Environment.CurrentManagedThreadId;
-        var info = new List<object>();
+        ThreadInfo? info = null;
         var task = Paused(() =>
         {
-            info.Add(Scheduler.Main);
-            info.Add(Scheduler.Current);
-            info.Add(Scheduler.RunCount);
+            info = Scheduler.GetThreadInfo(threadId);
             return Task.CompletedTask;
         });
         task.Run();
-        Assert.Equal(threadId, task.ThreadId);
-        Assert.Same(Scheduler.Main, info[0]);
-        Assert.Same(task, info[1]);
-        Assert.Equal(2, info[2]);
-        Assert.Fail("get_thread_info has no C# form yet");
+        Assert.NotNull(info);
+        Assert.Same(Scheduler.Main, info.Value.Main);
+        Assert.Same(task, info.Value.Current);
+        Assert.Equal(2, info.Value.RunCount);
     });
 
-    [Fact(Skip = "Not built yet: Scheduler.GetThreadInfo and Scheduler.Threads")]
+    [Fact]
     [StacklessTest(ModuleFunctionality, "GetThreadInfoTest.testAllThreads", "stackless.get_thread_info")]
-    public void TestAllThreads() =>
-        // Intended: foreach (var id in Scheduler.Threads) { var (main, current, runcount) = Scheduler.GetThreadInfo(id);
-        //   Assert.Same(main, current); Assert.Equal(1, runcount); }
-        Assert.Fail("get_thread_info / threads have no C# form yet");
+    public void TestAllThreads() => Isolated.Run(() =>
+    {
+        // Python checks every thread of the process, all idle: (main, main, 1). Here the test's own threads are the
+        // idle ones (other tests run in parallel on theirs): this one and a thread lingering after it used the API.
+        _ = Scheduler.RunCount; // this thread has its scheduler (a Python thread always has its thread state)
+        using var lingering = new LingeringThread();
+        var ours = new[] { Environment.CurrentManagedThreadId, lingering.ThreadId };
+        Assert.Subset(Scheduler.Threads.ToHashSet(), ours.ToHashSet());
+        foreach (var threadId in ours)
+        {
+            var info = Scheduler.GetThreadInfo(threadId);
+            Assert.IsType<Tasklet>(info.Main);
+            Assert.Same(info.Main, info.Current);
+            Assert.Equal(1, info.RunCount);
+        }
+    });
 
-    [Fact(Skip = "Not built yet: Scheduler.Threads (stackless.threads)")]
+    [Fact]
     [StacklessTest(ModuleFunctionality, "GetThreadInfoTest.testThreads_main", "stackless.threads")]
-    public void TestThreads_main() =>
-        // Intended: Scheduler.Threads is a list whose first element is the process's main thread id and which holds
-        // exactly the ids of the threads that have a scheduler.
-        Assert.Fail("Scheduler.Threads has no C# form yet");
+    public void TestThreads_main() => Isolated.Run(() =>
+    {
+        // Stackless lists the interpreter's main thread first and exactly the threads of the process. Here the list
+        // holds the threads that have a scheduler, oldest first: the test's thread, then a thread started after it.
+        var me = Environment.CurrentManagedThreadId;
+        _ = Scheduler.RunCount; // this thread has its scheduler
+        int other;
+        using (var lingering = new LingeringThread())
+        {
+            other = lingering.ThreadId;
+            var threads = Scheduler.Threads;
+            Assert.IsAssignableFrom<IReadOnlyList<int>>(threads);
+            Assert.True(threads.Count >= 2);
+            Assert.Equal(threads.Count, threads.Distinct().Count());
+            Assert.Contains(me, threads);
+            Assert.Contains(other, threads);
+            Assert.True(threads.ToList().IndexOf(me) < threads.ToList().IndexOf(other), "the oldest thread comes first");
+        }
+
+        Assert.DoesNotContain(other, Scheduler.Threads);
+        Assert.Contains(me, Scheduler.Threads);
+    });
+
+    /// <summary>The test suite's idle thread: it uses the scheduler once, then lingers until disposed.</summary>
+    private sealed class LingeringThread : IDisposable
+    {
+        private readonly ManualResetEventSlim _shutdown = new();
+        private readonly Thread _thread;
+
+        public LingeringThread()
+        {
+            using var ready = new ManualResetEventSlim();
+            _thread = new Thread(() =>
+            {
+                ThreadId = Tasklet.Current.ThreadId;
+                ready.Set();
+                _shutdown.Wait();
+            })
+            { IsBackground = true, Name = "lingering thread" };
+            _thread.Start();
+            ready.Wait();
+        }
+
+        public int ThreadId { get; private set; }
+
+        public void Dispose()
+        {
+            _shutdown.Set();
+            Assert.True(_thread.Join(TimeSpan.FromSeconds(10)));
+            _shutdown.Dispose();
+        }
+    }
 }

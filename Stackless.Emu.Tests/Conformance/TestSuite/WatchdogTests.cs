@@ -1,385 +1,94 @@
 using Stackless.Emu.Tests.Infrastructure;
 using static Stackless.Emu.Tests.Conformance.TestSuite.TestSuiteSupport;
+using static Stackless.Emu.Tests.Conformance.WatchdogSupport;
 
 namespace Stackless.Emu.Tests.Conformance.TestSuite;
 
 /// <summary>
-/// Port of stackless_testsuite/v3_1/test_watchdog.py, class TestWatchdog (hard preemption). The preemptive
-/// <c>stackless.run(timeout)</c> has no C# form yet: the tests are written against Scheduler.Run() and describe the
-/// intended <c>Scheduler.Run(timeout, soft)</c> call in comments.
+/// The bodies of stackless_testsuite/v3_1/test_watchdog.py's TestWatchdog tests, shared by TestWatchdog (hard) and
+/// TestWatchdogSoft (soft=True), on <see cref="Scheduler.Run(int, bool, bool, bool, bool)"/>. The tasklet bodies emulate
+/// Python loops with a preemption point per iteration; see <see cref="WatchdogSupport"/>.
 /// </summary>
-public class WatchdogTests
+internal static class WatchdogBodies
 {
+    public static void Simple(bool soft) => Isolated.Run(() => RunTasklets(RunTask, 100, soft));
 
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount")]
-    public void TestSimple() => Isolated.Run(() =>
+    public static void Nested(bool soft) => Isolated.Run(() => RunTasklets(RunTask5, 100, soft));
+
+    public static void Nested2(bool soft) => Isolated.Run(() => RunTasklets(RunTask5, 0, soft));
+
+    public static void TaskletWithSchedule(bool soft) => Isolated.Run(() =>
     {
-        RunTasklets(BusyLoop, 100, soft: false);
+        var n1 = RunTasklets(RunTask, 100, soft);
+        var n2 = RunTasklets(RunTask2, 100, soft);
+        if (!soft)
+        {
+            Assert.True(n1 > n2, $"hard: runtask {n1} > runtask2 {n2}");
+        }
+        else
+        {
+            Assert.True(n1 < n2, $"soft: runtask {n1} < runtask2 {n2}");
+        }
     });
 
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert")]
-    public void TestNested() => Isolated.Run(() =>
-    {
-        RunTasklets(RecurseThenSchedule, 100, soft: false);
-    });
+    public static void ExecTasklet(bool soft) => Isolated.Run(() => RunTasklets(RunTask3, 100, soft));
 
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_nested2", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive")]
-    public void TestNested2() => Isolated.Run(() =>
-    {
-        RunTasklets(RecurseThenSchedule, 0, soft: false);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting")]
-    public void TestTaskletWithSchedule() => Isolated.Run(() =>
-    {
-        var n1 = RunTasklets(BusyLoop, 10, soft: false);
-        var n2 = RunTasklets(BusyLoopWithSchedule, 10, soft: false);
-        var soft = false;
-        Assert.True(soft ? n1 < n2 : n1 > n2, $"soft={soft}: {n1} vs {n2}");
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting")]
-    public void TestExecTasklet() => Isolated.Run(() =>
-    {
-        // Python exec()s the loop; the closest C# analogue is a dynamically invoked delegate.
-        RunTasklets(name => () => (Task)((Func<string, Task>)DynamicLoop).DynamicInvoke(name)!, 100, soft: false);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet")]
-    public void TestSendRecv() => Isolated.Run(() =>
+    public static void SendRecv(bool soft) => Isolated.Run(() =>
     {
         var chan = new Channel<string>();
-        var count = 0;
-        var server = Tasklet.Spawn(async () =>
-        {
-            while (true)
-            {
-                await chan.ReceiveAsync();
-                count++;
-            }
-        });
+        var count = new System.Runtime.CompilerServices.StrongBox<int>(0);
+        var server = Tasklet.Spawn(ServerTask(chan, count));
         foreach (var name in new[] { "client1", "client2", "client3" })
         {
-            Tasklet.Spawn(async () =>
-            {
-                for (var i = 0; i < 1000; i++)
-                {
-                    if (i % 50 == 0)
-                    {
-                        await chan.SendAsync(name);
-                    }
-                }
-            });
+            Tasklet.Spawn(RunTask4(name, chan));
         }
 
-        Autoschedule(100, soft: false);
-        Assert.Equal(60, count);
+        Autoschedule(100, soft);
+        Assert.Equal(60, count.Value);
 
-        // The server dies of the StopIteration, which goes to main.
+        // Kill the server: it dies of the StopIteration, which goes to main.
         Assert.Throws<StopIteration>(() => chan.SendException(new StopIteration()));
         Assert.False(server.Alive);
     });
 
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current")]
-    public void TestAtomic() => Isolated.Run(() =>
+    public static void AtomicLoops(bool soft) => Isolated.Run(() => RunTasklets(RunTaskAtomic, 100, soft));
+
+    public static void ExceptionRaised(bool soft) => Isolated.Run(() =>
     {
-        RunTasklets(AtomicLoops, 100, soft: false);
+        Assert.Throws<UserWarningException>(() => RunTasklets(RunTaskBad, 100, soft));
     });
 
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_exception", "stackless.run", "tasklet.kill", "tasklet.next")]
-    public void TestException() => Isolated.Run(() =>
+    /// <summary>The test's get_pickled_tasklet up to the pickling: run(100) interrupts the tasklet and returns it.</summary>
+    private static Tasklet GetInterruptedTasklet()
     {
-        Assert.Throws<TestError>(() => RunTasklets(_ => () => throw new TestError("UserWarning"), 100, soft: false));
-    });
+        var orig = Tasklet.Spawn(RunTaskPrint("pickleme"));
+        orig.SetIgnoreNesting(true);
+        var notFinished = Scheduler.Run(Ticks(100));
+        Assert.Same(orig, notFinished);
+        return orig;
+    }
 
-    [Fact(Skip = NotBuiltPickle)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
-    public void TestPickle() => Isolated.Run(() =>
+    public static void Pickle() => Isolated.Run(() =>
     {
-        // Intended: a tasklet interrupted by Scheduler.Run(timeout: 100) is serialised and restored
-        // (e.g. Tasklet.Restore(tasklet.Save())), inserted, and then run to the end three ways: by Scheduler.Run(), by
-        // t.Run(), and by a Scheduler.Run(timeout: 100) loop.
-        var orig = Tasklet.Spawn(() => BusyLoop("pickleme")());
+        // Intended: t = Tasklet.Load(GetInterruptedTasklet().Dump()), inserted and run to the end three ways: by
+        // Scheduler.Run(), by t.Run(), and by a Scheduler.Run(timeout) loop.
+        var orig = GetInterruptedTasklet();
         Assert.True(orig.Restorable);
-        Scheduler.Run();
-        Assert.False(orig.Alive);
+        orig.Kill();
         Assert.Fail("tasklet pickling has no C# form yet");
     });
 
-    [Fact(Skip = NotBuiltPickle)]
-    [StacklessTest(Watchdog, "TestWatchdog.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
-    public void TestRunReturn() => Isolated.Run(() =>
+    public static void RunReturn() => Isolated.Run(() =>
     {
-        // Intended: after restoring a pickled interrupted tasklet, Scheduler.Run() over a trivial tasklet returns null
-        // (Run(timeout) returns the interrupted tasklet or null).
+        // Intended: unpickle the interrupted tasklet (Tasklet.Load(t.Dump())), then run() over a trivial tasklet returns null.
+        var orig = GetInterruptedTasklet();
         Tasklet.Spawn(Nop);
-        Scheduler.Run();
-        Assert.Equal(1, Scheduler.RunCount);
+        Assert.Null(Scheduler.Run(0));
+        orig.Kill();
         Assert.Fail("tasklet pickling has no C# form yet");
     });
 
-    [Fact]
-    [StacklessTest(Watchdog, "TestWatchdog.test_lone_receive", "stackless.run", "channel.receive", "tasklet")]
-    public void Test_lone_receive() => Isolated.Run(() =>
-    {
-        var t = Tasklet.Spawn(async () => await new Channel().ReceiveAsync());
-        Scheduler.Run();
-        Assert.True(t.Blocked);
-        t.Kill();
-    });
-
-    /// <summary>The test suite's SimpleScheduler.autoschedule: run with a timeout until only main is left; returns the number of rounds.</summary>
-    internal static int Autoschedule(int ticks, bool soft)
-    {
-        var count = 0;
-        while (Scheduler.RunCount > 1)
-        {
-            // Intended: var returned = Scheduler.Run(timeout: ticks, soft: soft); count++; returned?.Insert();
-            _ = (ticks, soft);
-            try
-            {
-                Scheduler.Run();
-            }
-            catch
-            {
-                while (Scheduler.RunCount > 1)
-                {
-                    Scheduler.Current.Next!.Kill();
-                }
-
-                throw;
-            }
-
-            count++;
-        }
-
-        return count;
-    }
-
-    /// <summary>The test suite's run_tasklets: three tasklets with ignore_nesting, autoscheduled; all must end.</summary>
-    internal static int RunTasklets(Func<string, Func<Task>> fn, int ticks, bool soft)
-    {
-        var tasklets = new[] { "t1", "t2", "t3" }.Select(name => Tasklet.Spawn(fn(name))).ToList();
-        tasklets.ForEach(t => t.SetIgnoreNesting(true));
-        var count = Autoschedule(ticks, soft);
-        Assert.All(tasklets, t => Assert.False(t.Alive));
-        return count;
-    }
-
-    internal static Func<Task> BusyLoop(string name) => () =>
-    {
-        var x = 0;
-        for (var i = 0; i < 1000; i++)
-        {
-            x += name.Length;
-        }
-
-        return Task.FromResult(x);
-    };
-
-    internal static Func<Task> BusyLoopWithSchedule(string name) => async () =>
-    {
-        var x = 0;
-        for (var i = 0; i < 1000; i++)
-        {
-            if (i % 50 == 0)
-            {
-                await Scheduler.ScheduleAsync();
-            }
-
-            x += name.Length;
-        }
-    };
-
-    internal static Task DynamicLoop(string name)
-    {
-        for (var i = 0; i < 1000; i++)
-        {
-            _ = name;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    internal static Func<Task> RecurseThenSchedule(string name) => async () =>
-    {
-        static async Task Recurse(int count)
-        {
-            if (count == 0)
-            {
-                await Scheduler.ScheduleAsync();
-            }
-            else
-            {
-                await Recurse(count - 1);
-            }
-        }
-
-        foreach (var depth in new[] { 1, 10, 100, 500 })
-        {
-            await Recurse(depth);
-        }
-    };
-
-    internal static Func<Task> AtomicLoops(string name) => () =>
-    {
-        for (var n = 0; n < 10; n++)
-        {
-            foreach (var count in new[] { 1, 10, 100, 500 })
-            {
-                var hold = Tasklet.Current.SetAtomic(true);
-                for (var i = 0; i < count; i++)
-                {
-                    _ = name;
-                }
-
-                Tasklet.Current.SetAtomic(hold);
-            }
-        }
-
-        return Task.CompletedTask;
-    };
-}
-
-/// <summary>Port of test_watchdog.py, class TestWatchdogSoft (cooperative interruption, soft=True).</summary>
-public class WatchdogSoftTests
-{
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount")]
-    public void TestSimple() => Isolated.Run(() =>
-    {
-        WatchdogTests.RunTasklets(WatchdogTests.BusyLoop, 100, soft: true);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert")]
-    public void TestNested() => Isolated.Run(() =>
-    {
-        WatchdogTests.RunTasklets(WatchdogTests.RecurseThenSchedule, 100, soft: true);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_nested2", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive")]
-    public void TestNested2() => Isolated.Run(() =>
-    {
-        WatchdogTests.RunTasklets(WatchdogTests.RecurseThenSchedule, 0, soft: true);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting")]
-    public void TestTaskletWithSchedule() => Isolated.Run(() =>
-    {
-        var n1 = WatchdogTests.RunTasklets(WatchdogTests.BusyLoop, 10, soft: true);
-        var n2 = WatchdogTests.RunTasklets(WatchdogTests.BusyLoopWithSchedule, 10, soft: true);
-        var soft = true;
-        Assert.True(soft ? n1 < n2 : n1 > n2, $"soft={soft}: {n1} vs {n2}");
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting")]
-    public void TestExecTasklet() => Isolated.Run(() =>
-    {
-        // Python exec()s the loop; the closest C# analogue is a dynamically invoked delegate.
-        WatchdogTests.RunTasklets(name => () => (Task)((Func<string, Task>)WatchdogTests.DynamicLoop).DynamicInvoke(name)!, 100, soft: true);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet")]
-    public void TestSendRecv() => Isolated.Run(() =>
-    {
-        var chan = new Channel<string>();
-        var count = 0;
-        var server = Tasklet.Spawn(async () =>
-        {
-            while (true)
-            {
-                await chan.ReceiveAsync();
-                count++;
-            }
-        });
-        foreach (var name in new[] { "client1", "client2", "client3" })
-        {
-            Tasklet.Spawn(async () =>
-            {
-                for (var i = 0; i < 1000; i++)
-                {
-                    if (i % 50 == 0)
-                    {
-                        await chan.SendAsync(name);
-                    }
-                }
-            });
-        }
-
-        WatchdogTests.Autoschedule(100, soft: true);
-        Assert.Equal(60, count);
-
-        // The server dies of the StopIteration, which goes to main.
-        Assert.Throws<StopIteration>(() => chan.SendException(new StopIteration()));
-        Assert.False(server.Alive);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current")]
-    public void TestAtomic() => Isolated.Run(() =>
-    {
-        WatchdogTests.RunTasklets(WatchdogTests.AtomicLoops, 100, soft: true);
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exception", "stackless.run", "tasklet.kill", "tasklet.next")]
-    public void TestException() => Isolated.Run(() =>
-    {
-        Assert.Throws<TestError>(() => WatchdogTests.RunTasklets(_ => () => throw new TestError("UserWarning"), 100, soft: true));
-    });
-
-    [Fact(Skip = NotBuiltPickle)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
-    public void TestPickle() => Isolated.Run(() =>
-    {
-        // Intended: a tasklet interrupted by Scheduler.Run(timeout: 100, soft: true) is serialised and restored
-        // (e.g. Tasklet.Restore(tasklet.Save())), inserted, and then run to the end three ways: by Scheduler.Run(), by
-        // t.Run(), and by a Scheduler.Run(timeout: 100) loop.
-        var orig = Tasklet.Spawn(() => WatchdogTests.BusyLoop("pickleme")());
-        Assert.True(orig.Restorable);
-        Scheduler.Run();
-        Assert.False(orig.Alive);
-        Assert.Fail("tasklet pickling has no C# form yet");
-    });
-
-    [Fact(Skip = NotBuiltPickle)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
-    public void TestRunReturn() => Isolated.Run(() =>
-    {
-        // Intended: after restoring a pickled interrupted tasklet, Scheduler.Run() over a trivial tasklet returns null
-        // (Run(timeout) returns the interrupted tasklet or null).
-        Tasklet.Spawn(Nop);
-        Scheduler.Run();
-        Assert.Equal(1, Scheduler.RunCount);
-        Assert.Fail("tasklet pickling has no C# form yet");
-    });
-
-    [Fact]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_lone_receive", "stackless.run", "channel.receive", "tasklet")]
-    public void Test_lone_receive() => Isolated.Run(() =>
-    {
-        var t = Tasklet.Spawn(async () => await new Channel().ReceiveAsync());
-        Scheduler.Run();
-        Assert.True(t.Blocked);
-        t.Kill();
-    });
-
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestWatchdogSoft.test_channelchain", "stackless.run", "channel.send", "channel.receive", "stackless.runcount", "tasklet.kill")]
-    public void TestChannelchain() => Isolated.Run(() =>
+    public static void ChannelChain() => Isolated.Run(() =>
     {
         var chans = Enumerable.Range(0, 3).Select(_ => new Channel<int>()).ToArray();
         var random = new Random(1);
@@ -387,7 +96,7 @@ public class WatchdogSoftTests
         {
             var a = i;
             var b = (i + 1) % 3;
-            var recv = false;
+            var recv = false; // to bootstrap the cycle
             while (true)
             {
                 if (i != 0 || recv)
@@ -397,8 +106,9 @@ public class WatchdogSoftTests
 
                 recv = true;
                 var j = 0;
-                for (var k = 0; k < random.Next(100, 1000); k++)
+                for (var k = 0; k < random.Next(100, 1001); k++)
                 {
+                    await Scheduler.PreemptionPointAsync();
                     j = k + k;
                 }
 
@@ -406,18 +116,18 @@ public class WatchdogSoftTests
             }
         };
 
-        var c = Enumerable.Range(0, 3).Select(i => new Tasklet(ChannelTasklet(i))).ToList();
+        var c = Enumerable.Range(0, 3).Select(_ => new Tasklet()).ToList();
+        var index = 0;
         foreach (var t in Enumerable.Reverse(c))
         {
-            t.Setup();
+            t.Bind(ChannelTasklet(index++)).Setup();
         }
 
         try
         {
             for (var i = 0; i < 10; i++)
             {
-                // Intended: Scheduler.Run(timeout: 50000, soft: true, totalTimeout: true, ignoreNesting: true);
-                Scheduler.Run();
+                Scheduler.Run(Ticks(50000), soft: true, ignoreNesting: true, totalTimeout: true);
                 Assert.True(Scheduler.RunCount is 3 or 4, $"runcount {Scheduler.RunCount}");
             }
         }
@@ -426,6 +136,114 @@ public class WatchdogSoftTests
             c.ForEach(t => t.Kill());
         }
     });
+
+    public static void LoneReceive() => Isolated.Run(() =>
+    {
+        var t = Tasklet.Spawn(async () => await new Channel().ReceiveAsync());
+        Assert.Null(Scheduler.Run(0));
+        Assert.True(t.Blocked);
+        t.Kill();
+    });
+}
+
+/// <summary>Port of test_watchdog.py, class TestWatchdog (hard preemption).</summary>
+public class WatchdogTests
+{
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount", "stackless.run.timeout")]
+    public void TestSimple() => WatchdogBodies.Simple(soft: false);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.run.timeout")]
+    public void TestNested() => WatchdogBodies.Nested(soft: false);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_nested2", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive")]
+    public void TestNested2() => WatchdogBodies.Nested2(soft: false);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "stackless.run.timeout")]
+    public void TestTaskletWithSchedule() => WatchdogBodies.TaskletWithSchedule(soft: false);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting", "stackless.run.timeout")]
+    public void TestExecTasklet() => WatchdogBodies.ExecTasklet(soft: false);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet", "stackless.run.timeout")]
+    public void TestSendRecv() => WatchdogBodies.SendRecv(soft: false);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current", "stackless.run.timeout")]
+    public void TestAtomic() => WatchdogBodies.AtomicLoops(soft: false);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_exception", "stackless.run", "tasklet.kill", "tasklet.next", "stackless.run.timeout")]
+    public void TestException() => WatchdogBodies.ExceptionRaised(soft: false);
+
+    [Fact(Skip = NotBuiltPickle)]
+    [StacklessTest(Watchdog, "TestWatchdog.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
+    public void TestPickle() => WatchdogBodies.Pickle();
+
+    [Fact(Skip = NotBuiltPickle)]
+    [StacklessTest(Watchdog, "TestWatchdog.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
+    public void TestRunReturn() => WatchdogBodies.RunReturn();
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdog.test_lone_receive", "stackless.run", "channel.receive", "tasklet")]
+    public void Test_lone_receive() => WatchdogBodies.LoneReceive();
+}
+
+/// <summary>Port of test_watchdog.py, class TestWatchdogSoft (soft=True), with test_channelchain.</summary>
+public class WatchdogSoftTests
+{
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_simple", "stackless.run", "tasklet", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.runcount", "stackless.run.timeout", "stackless.run.soft")]
+    public void TestSimple() => WatchdogBodies.Simple(soft: true);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_nested", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive", "tasklet.insert", "stackless.run.timeout", "stackless.run.soft")]
+    public void TestNested() => WatchdogBodies.Nested(soft: true);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_nested2", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "tasklet.alive")]
+    public void TestNested2() => WatchdogBodies.Nested2(soft: true);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_tasklet_with_schedule", "stackless.run", "stackless.schedule", "tasklet.set_ignore_nesting", "stackless.run.timeout", "stackless.run.soft")]
+    public void TestTaskletWithSchedule() => WatchdogBodies.TaskletWithSchedule(soft: true);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exec_tasklet", "stackless.run", "tasklet.set_ignore_nesting", "stackless.run.timeout", "stackless.run.soft")]
+    public void TestExecTasklet() => WatchdogBodies.ExecTasklet(soft: true);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_send_recv", "stackless.run", "channel", "channel.send", "channel.receive", "channel.send_exception", "tasklet", "stackless.run.timeout", "stackless.run.soft")]
+    public void TestSendRecv() => WatchdogBodies.SendRecv(soft: true);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_atomic", "stackless.run", "tasklet.set_atomic", "stackless.current", "stackless.run.timeout", "stackless.run.soft")]
+    public void TestAtomic() => WatchdogBodies.AtomicLoops(soft: true);
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_exception", "stackless.run", "tasklet.kill", "tasklet.next", "stackless.run.timeout", "stackless.run.soft")]
+    public void TestException() => WatchdogBodies.ExceptionRaised(soft: true);
+
+    [Fact(Skip = NotBuiltPickle)]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
+    public void TestPickle() => WatchdogBodies.Pickle();
+
+    [Fact(Skip = NotBuiltPickle)]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
+    public void TestRunReturn() => WatchdogBodies.RunReturn();
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_lone_receive", "stackless.run", "channel.receive", "tasklet")]
+    public void Test_lone_receive() => WatchdogBodies.LoneReceive();
+
+    [Fact]
+    [StacklessTest(Watchdog, "TestWatchdogSoft.test_channelchain", "stackless.run", "channel.send", "channel.receive", "stackless.runcount", "tasklet.kill", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
+    public void TestChannelchain() => WatchdogBodies.ChannelChain();
 }
 
 /// <summary>Port of test_watchdog.py, class TestDeadlock.</summary>
@@ -653,31 +471,29 @@ public class NewWatchdogTests
         Assert.False(t.Alive);
     });
 
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_soft", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule")]
+    [Fact]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_soft", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogOnTaskletSoft() => WatchdogOnTasklet(soft: true);
 
-    [Fact(Skip = NotBuiltWatchdog)]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_hard", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule")]
+    [Fact]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_hard", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogOnTaskletHard() => WatchdogOnTasklet(soft: false);
 
-    [Fact(Skip = NotBuiltWatchdog + " (also skipped in the Python suite: leaks tasklets)")]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic", "tasklet.kill")]
+    [Fact(Skip = SkippedInPythonSuite)]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic", "tasklet.kill", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogPrioritySoft() => WatchdogPriority(soft: true);
 
-    [Fact(Skip = NotBuiltWatchdog + " (also skipped in the Python suite: leaks tasklets)")]
-    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic", "tasklet.kill")]
+    [Fact(Skip = SkippedInPythonSuite)]
+    [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic", "tasklet.kill", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogPriorityHard() => WatchdogPriority(soft: false);
 
-    private static Func<Task> Spinner() => async () =>
+    private const string SkippedInPythonSuite = "Skipped in the Python suite itself (@unittest.skip: \"Leaks tasklets and I don't understand the code\"); the Stackless unittests' copy is ported in Unittests.WatchdogTests";
+
+    private static Func<Task> Spinner(int iterations) => async () =>
     {
         while (true)
         {
-            for (var i = 0; i < 200; i++)
-            {
-                _ = i;
-            }
-
+            await Loop(iterations);
             await Scheduler.ScheduleAsync();
         }
     };
@@ -685,13 +501,11 @@ public class NewWatchdogTests
     private void WatchdogOnTasklet(bool soft) => Isolated.Run(() =>
     {
         SpawnWorker();
-        var t1 = Tasklet.Spawn(Spinner());
-        var t2 = Tasklet.Spawn(Spinner());
+        var t1 = Tasklet.Spawn(Spinner(200));
+        var t2 = Tasklet.Spawn(Spinner(200));
         Tasklet.SpawnHard(() =>
         {
-            // Intended: Scheduler.Run(timeout: 2, soft: soft, totalTimeout: true, ignoreNesting: true);
-            _ = soft;
-            Scheduler.Run();
+            Scheduler.Run(Ticks(2), soft: soft, ignoreNesting: true, totalTimeout: true);
             if (Scheduler.RunCount > 0)
             {
                 _done++; // interrupted
@@ -708,8 +522,8 @@ public class NewWatchdogTests
     {
         SpawnWorker();
         var awoken = 0;
-        var t1 = Tasklet.Spawn(Spinner());
-        var t2 = Tasklet.Spawn(Spinner());
+        var t1 = Tasklet.Spawn(Spinner(100));
+        var t2 = Tasklet.Spawn(Spinner(100));
         void Runner(int recursive, int start)
         {
             if (recursive > 0)
@@ -720,9 +534,7 @@ public class NewWatchdogTests
             int a;
             using (Scheduler.Atomic())
             {
-                // Intended: Scheduler.Run(timeout: 2, soft: soft, totalTimeout: true, ignoreNesting: true);
-                _ = soft;
-                Scheduler.Run();
+                Scheduler.Run(Ticks(2), soft: soft, ignoreNesting: true, totalTimeout: true);
                 a = awoken++;
             }
 

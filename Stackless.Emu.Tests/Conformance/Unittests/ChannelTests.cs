@@ -90,7 +90,7 @@ public class ChannelTests
         Assert.Equal(0, channel.Balance);
     });
 
-    [Fact(Skip = "Not built yet: cross-thread channels")]
+    [Fact]
     [StacklessTest(File, "TestChannels.testInterthreadCommunication", "channel.send", "channel.receive", "stackless.run", "tasklet.alive")]
     public void TestInterthreadCommunication() => Isolated.Run(() =>
     {

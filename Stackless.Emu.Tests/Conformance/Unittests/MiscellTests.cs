@@ -8,20 +8,22 @@ public class MiscellTests
     private const string File = "Stackless/unittests/test_miscell.py";
     private const string NoSwitchTrap = "Not built yet: switch_trap";
     private const string NoErrorHandler = "Not built yet: error handler (set_error_handler)";
-    private const string NoWatchdog = "Not built yet: Scheduler.Run(timeout) watchdog";
     private const string NoPickling = "Not built yet: tasklet pickling";
-    private const string NoCrossThread = "Not built yet: cross-thread tasklet operations (bind_thread, tasklets of ended threads)";
+    private const string DeadThreadTasklets = "Cannot hold: tasklets are bound to their creating thread's scheduler (no bind_thread), and a tasklet keeps its thread id and scheduler after its thread ends (Stackless sets thread_id to -1 and kills or strands it), so a tasklet without a thread state cannot be produced";
 
     // ---------------------------------------------------------------- TestWatchdog
 
-    /// <summary>Stackless's runtask: a loop long enough to be interrupted (here with switch points for the watchdog).</summary>
+    /// <summary>
+    /// Stackless's runtask: a pure loop long enough to be interrupted. C# cannot be interrupted between instructions, so
+    /// each iteration passes a preemption point (the emulation's "instruction" for the watchdog).
+    /// </summary>
     private static async Task RunTask()
     {
         var x = 0;
         for (var i = 0; i < 1000; i++)
         {
             x++;
-            await Scheduler.ScheduleAsync();
+            await Scheduler.PreemptionPointAsync();
         }
 
         Assert.Equal(1000, x);
@@ -33,7 +35,7 @@ public class MiscellTests
         Assert.True(t.Scheduled);
         t.SetIgnoreNesting(true);
 
-        var interrupted = PendingApi.RunWatchdog(10);
+        var interrupted = Scheduler.Run(10);
         Assert.Same(t, interrupted);
         Assert.True(t.Alive);
         Assert.True(t.Paused);
@@ -48,8 +50,8 @@ public class MiscellTests
         Assert.False(t.Scheduled);
     }
 
-    [Fact(Skip = NoWatchdog)]
-    [StacklessTest(File, "TestWatchdog.test_aliveness1", "stackless.run", "tasklet.alive", "tasklet.scheduled", "tasklet.paused", "tasklet.insert", "tasklet.set_ignore_nesting")]
+    [Fact]
+    [StacklessTest(File, "TestWatchdog.test_aliveness1", "stackless.run", "tasklet.alive", "tasklet.scheduled", "tasklet.paused", "tasklet.insert", "tasklet.set_ignore_nesting", "stackless.run.timeout")]
     public void Test_aliveness1() => Isolated.Run(() => Lifecycle(Tasklet.Spawn(RunTask)));
 
     [Fact(Skip = NoPickling)]
@@ -74,7 +76,7 @@ public class MiscellTests
         Assert.True(t.Alive);
         Assert.True(t.Scheduled);
 
-        var interrupted = PendingApi.RunWatchdog(100);
+        var interrupted = Scheduler.Run(100);
         Assert.Same(t, interrupted);
         Assert.True(t.Paused);
 
@@ -664,7 +666,7 @@ public class MiscellTests
         Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
     });
 
-    [Fact(Skip = NoCrossThread)]
+    [Fact(Skip = DeadThreadTasklets)]
     [StacklessTest(File, "TestKill.test_kill_thread_without_main_tasklet", "tasklet.kill", "tasklet.bind_thread", "tasklet.blocked")]
     public void Test_kill_thread_without_main_tasklet() => Isolated.Run(() =>
     {
@@ -769,19 +771,19 @@ public class MiscellTests
         Assert.False(tlet.Alive);
     }
 
-    [Fact(Skip = NoCrossThread)]
+    [Fact(Skip = DeadThreadTasklets)]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_nl0", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_nl0() => KillWithoutThreadState(hard: false, block: false);
 
-    [Fact(Skip = NoCrossThread)]
+    [Fact(Skip = DeadThreadTasklets)]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_nl1", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_nl1() => KillWithoutThreadState(hard: true, block: false);
 
-    [Fact(Skip = NoCrossThread)]
+    [Fact(Skip = DeadThreadTasklets)]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_blocked_nl0", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_blocked_nl0() => KillWithoutThreadState(hard: false, block: true);
 
-    [Fact(Skip = NoCrossThread)]
+    [Fact(Skip = DeadThreadTasklets)]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_blocked_nl1", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_blocked_nl1() => KillWithoutThreadState(hard: true, block: true);
 
@@ -1341,7 +1343,7 @@ public class MiscellTests
         Assert.False(mainReturned);
     }
 
-    [Fact(Skip = NoCrossThread)]
+    [Fact(Skip = DeadThreadTasklets)]
     [StacklessTest(File, "TestBind.test_unbind_fail_cstate_no_thread", "tasklet.bind", "tasklet.thread_id", "tasklet.restorable", "tasklet.nesting_level")]
     public void Test_unbind_fail_cstate_no_thread()
     {
@@ -1531,19 +1533,22 @@ public class MiscellTests
 
     // ---------------------------------------------------------------- TestModule
 
-    [Fact(Skip = "Not built yet: stackless.threads (list of thread ids)")]
+    [Fact]
     [StacklessTest(File, "TestModule.test_get_threads", "stackless.getthreads")]
     public void Test_get_threads() => Isolated.Run(() =>
     {
-        var threads = PendingApi.Threads();
-        Assert.Contains(Tasklet.Current.ThreadId, threads);
+        // A Python thread always has its thread state; here a thread gets its scheduler when it first uses the API.
+        var me = Tasklet.Current.ThreadId;
+        var threads = Scheduler.Threads;
+        Assert.Contains(me, threads);
     });
 
-    [Fact(Skip = "Not built yet: stackless.threads (list of thread ids)")]
+    [Fact]
     [StacklessTest(File, "TestModule.test_threads", "stackless.threads")]
     public void Test_threads() => Isolated.Run(() =>
     {
-        var threads = PendingApi.Threads();
+        _ = Tasklet.Current; // a Python thread always has its thread state; here the first use of the API creates it
+        var threads = Scheduler.Threads;
         Assert.NotEmpty(threads);
         Assert.Equal(threads.Distinct().Count(), threads.Count);
     });

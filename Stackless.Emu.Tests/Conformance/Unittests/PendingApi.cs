@@ -32,48 +32,6 @@ internal static class PendingApi
         return old;
     }
 
-    /// <summary>Stackless's <c>stackless.threads</c>: expected as <c>IReadOnlyList&lt;int&gt; Scheduler.Threads</c>.</summary>
-    public static IReadOnlyList<int> Threads()
-    {
-        var property = typeof(Scheduler).GetProperty("Threads", BindingFlags.Public | BindingFlags.Static)
-            ?? throw new NotSupportedException("Scheduler.Threads is not built yet");
-        return (IReadOnlyList<int>)property.GetValue(null)!;
-    }
-
-    /// <summary>
-    /// Stackless's <c>run(timeout)</c> watchdog: expected as <c>static Tasklet? Scheduler.Run(int timeout)</c> (returns the
-    /// interrupted tasklet, or null), with the optional flags of Stackless as named booleans.
-    /// </summary>
-    public static Tasklet? RunWatchdog(int timeout, bool soft = false, bool totalTimeout = false, bool threadBlock = false)
-    {
-        var method = typeof(Scheduler).GetMethods(BindingFlags.Public | BindingFlags.Static)
-            .FirstOrDefault(m => m.Name == "Run" && m.GetParameters().Length > 0 && m.GetParameters()[0].ParameterType == typeof(int))
-            ?? throw new NotSupportedException("Scheduler.Run(timeout) is not built yet");
-        var parameters = method.GetParameters();
-        var args = new object?[parameters.Length];
-        args[0] = timeout;
-        for (var i = 1; i < parameters.Length; i++)
-        {
-            args[i] = parameters[i].Name?.ToUpperInvariant() switch
-            {
-                "SOFT" => soft,
-                "TOTALTIMEOUT" => totalTimeout,
-                "THREADBLOCK" => threadBlock,
-                _ => parameters[i].DefaultValue,
-            };
-        }
-
-        try
-        {
-            return (Tasklet?)method.Invoke(null, args);
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
-            throw;
-        }
-    }
-
     private static object? Invoke(Type type, string name, object? target, params object?[] args)
     {
         var method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance)

@@ -22,6 +22,7 @@ internal static class PickleTypes
             typeof(int), typeof(uint), typeof(long), typeof(ulong), typeof(float), typeof(double), typeof(decimal),
             typeof(string), typeof(DateTime), typeof(DateTimeOffset), typeof(TimeSpan), typeof(Guid), typeof(DateOnly),
             typeof(TimeOnly), typeof(Half), typeof(Int128), typeof(UInt128),
+            typeof(Task), typeof(Task<>), typeof(ValueTask), typeof(ValueTask<>),
             typeof(List<>), typeof(Dictionary<,>), typeof(HashSet<>), typeof(Queue<>), typeof(Stack<>),
             typeof(SortedDictionary<,>), typeof(SortedList<,>), typeof(SortedSet<>), typeof(LinkedList<>),
             typeof(KeyValuePair<,>), typeof(Nullable<>),

@@ -413,7 +413,7 @@ internal sealed class PickleWriter
         }
         catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
         {
-            throw new PicklingException($"{_where} holds a {PickleTypes.Describe(type)} that the serializer cannot save: {ex.Message} Register a converter (PickleOptions.AddConverter).", ex);
+            throw new PicklingException($"{_where} holds a {PickleTypes.Describe(type)} that the serializer cannot save: {ex.Message} Register a converter (PickleOptions.AddConverter), or mark the class [PickleByFields].", ex);
         }
     }
 
@@ -498,6 +498,12 @@ internal sealed class PickleWriter
         typeof(IEnumerator).IsAssignableFrom(t)
         || t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAsyncEnumerator<>)));
 
-    /// <summary>Closures, lambdas' classes, state machines and anonymous types: named by the compiler with '&lt;'.</summary>
-    public static bool IsCompilerGenerated(Type type) => type.Name.StartsWith('<') || (type.DeclaringType is { } owner && IsCompilerGenerated(owner));
+    /// <summary>
+    /// Types saved field by field: closures, lambdas' classes, state machines and anonymous types (named by the compiler
+    /// with '&lt;'), and classes marked <see cref="PickleByFieldsAttribute"/>.
+    /// </summary>
+    public static bool IsCompilerGenerated(Type type) => ByFields.GetOrAdd(type, static t =>
+        t.Name.StartsWith('<') || t.IsDefined(typeof(PickleByFieldsAttribute), inherit: false) || (t.DeclaringType is { } owner && owner.Name.StartsWith('<')));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> ByFields = new();
 }

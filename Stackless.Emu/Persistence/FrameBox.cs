@@ -39,6 +39,9 @@ internal abstract class FrameBox
     /// <summary>The <see cref="TaskletFrame"/> frame that awaits this one, or null (root, or awaited by foreign code).</summary>
     public FrameBox? Parent;
 
+    /// <summary>The frame this one last awaited (kept after it completes; the pickler walks the chain from the innermost up).</summary>
+    public FrameBox? Child;
+
     /// <summary>What runs when this frame completes (the parent's <see cref="MoveNextAction"/>, or foreign code).</summary>
     public Action? Continuation;
 
@@ -107,6 +110,11 @@ internal abstract class FrameBox
         }
 
         Parent = continuation.Target as FrameBox;
+        if (Parent is not null)
+        {
+            Parent.Child = this;
+        }
+
         Continuation = continuation;
         if (IsCompleted)
         {

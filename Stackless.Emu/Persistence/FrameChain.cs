@@ -54,7 +54,7 @@ internal sealed class FrameChain
 
         if (tasklet.BlockedOnIO)
         {
-            return Fail($"it is blocked on I/O (awaiting a foreign awaitable){DescribeSuspension(tasklet)}");
+            return Fail($"it is blocked on I/O (awaiting a foreign awaitable){DescribeForeign(tasklet)}");
         }
 
         if (tasklet.PendingException is not null)
@@ -96,6 +96,25 @@ internal sealed class FrameChain
     }
 
     private static FrameChain Fail(string problem) => new([], problem);
+
+    /// <summary>Names the innermost TaskletFrame frame awaiting something foreign, found from the root down.</summary>
+    private static string DescribeForeign(Tasklet tasklet)
+    {
+        for (var frame = tasklet.CurrentRootFrame; frame is not null; frame = frame.Child)
+        {
+            if (frame.Awaiting == FrameAwait.Foreign)
+            {
+                return $": frame {frame.MethodName} awaits a {frame.AwaiterType?.Name}";
+            }
+
+            if (frame.Awaiting != FrameAwait.Child || frame.Child is null || frame.Child.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        return string.Empty;
+    }
 
     /// <summary>Names the frame a stored continuation would resume.</summary>
     private static string DescribeSuspension(Tasklet tasklet) =>

@@ -17,7 +17,7 @@ internal static class TestSuiteSupport
 
     public const string NotBuiltCrossThread = "Not built yet: cross-thread channels";
     public const string NotBuiltWatchdog = "Not built yet: Scheduler.Run(timeout) watchdog";
-    public const string NotBuiltPickle = "Not built yet: tasklet pickling";
+    public const string NotBuiltWatchdogForPickle = "Not built yet: Scheduler.Run(timeout) watchdog (the pickling half is built and called here)";
 
     /// <summary>A body that does nothing (the test suite's <c>nop</c>).</summary>
     public static Task Nop() => Task.CompletedTask;

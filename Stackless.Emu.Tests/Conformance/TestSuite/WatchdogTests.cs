@@ -100,30 +100,34 @@ public class WatchdogTests
         Assert.Throws<TestError>(() => RunTasklets(_ => () => throw new TestError("UserWarning"), 100, soft: false));
     });
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact(Skip = NotBuiltWatchdogForPickle)]
     [StacklessTest(Watchdog, "TestWatchdog.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
     public void TestPickle() => Isolated.Run(() =>
     {
-        // Intended: a tasklet interrupted by Scheduler.Run(timeout: 100) is serialised and restored
-        // (e.g. Tasklet.Restore(tasklet.Save())), inserted, and then run to the end three ways: by Scheduler.Run(), by
-        // t.Run(), and by a Scheduler.Run(timeout: 100) loop.
-        var orig = Tasklet.Spawn(() => BusyLoop("pickleme")());
+        // A tasklet interrupted by Scheduler.Run(timeout: 100) is pickled, restored, inserted and run to the end.
+        var orig = Tasklet.SpawnFrame(() => WatchdogTests.BusyLoopFrame("pickleme"));
         Assert.True(orig.Restorable);
+        var victim = Unittests.PendingApi.RunWatchdog(100, soft: false);
+        Assert.Same(orig, victim);
+        var copy = Tasklet.Load(orig.Dump(), new PickleOptions().AllowAssemblyOf<WatchdogTests>());
+        orig.Kill();
+        copy.Insert();
         Scheduler.Run();
-        Assert.False(orig.Alive);
-        Assert.Fail("tasklet pickling has no C# form yet");
+        Assert.False(copy.Alive);
     });
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact(Skip = NotBuiltWatchdogForPickle)]
     [StacklessTest(Watchdog, "TestWatchdog.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
     public void TestRunReturn() => Isolated.Run(() =>
     {
-        // Intended: after restoring a pickled interrupted tasklet, Scheduler.Run() over a trivial tasklet returns null
-        // (Run(timeout) returns the interrupted tasklet or null).
+        // After restoring a pickled interrupted tasklet, Run(timeout) over a trivial tasklet returns null.
+        var orig = Tasklet.SpawnFrame(() => WatchdogTests.BusyLoopFrame("pickleme"));
+        Assert.Same(orig, Unittests.PendingApi.RunWatchdog(100));
+        var copy = Tasklet.Load(orig.Dump(), new PickleOptions().AllowAssemblyOf<WatchdogTests>());
         Tasklet.Spawn(Nop);
-        Scheduler.Run();
-        Assert.Equal(1, Scheduler.RunCount);
-        Assert.Fail("tasklet pickling has no C# form yet");
+        Assert.Null(Unittests.PendingApi.RunWatchdog(0));
+        orig.Kill();
+        copy.Kill();
     });
 
     [Fact]
@@ -172,6 +176,17 @@ public class WatchdogTests
         var count = Autoschedule(ticks, soft);
         Assert.All(tasklets, t => Assert.False(t.Alive));
         return count;
+    }
+
+    /// <summary>BusyLoop as a restorable frame.</summary>
+    internal static async TaskletFrame BusyLoopFrame(string name)
+    {
+        for (var i = 0; i < 1000; i++)
+        {
+            await Scheduler.ScheduleAsync();
+        }
+
+        GC.KeepAlive(name);
     }
 
     internal static Func<Task> BusyLoop(string name) => () =>
@@ -341,30 +356,34 @@ public class WatchdogSoftTests
         Assert.Throws<TestError>(() => WatchdogTests.RunTasklets(_ => () => throw new TestError("UserWarning"), 100, soft: true));
     });
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact(Skip = NotBuiltWatchdogForPickle)]
     [StacklessTest(Watchdog, "TestWatchdogSoft.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
     public void TestPickle() => Isolated.Run(() =>
     {
-        // Intended: a tasklet interrupted by Scheduler.Run(timeout: 100, soft: true) is serialised and restored
-        // (e.g. Tasklet.Restore(tasklet.Save())), inserted, and then run to the end three ways: by Scheduler.Run(), by
-        // t.Run(), and by a Scheduler.Run(timeout: 100) loop.
-        var orig = Tasklet.Spawn(() => WatchdogTests.BusyLoop("pickleme")());
+        // A tasklet interrupted by Scheduler.Run(timeout: 100) is pickled, restored, inserted and run to the end.
+        var orig = Tasklet.SpawnFrame(() => WatchdogTests.BusyLoopFrame("pickleme"));
         Assert.True(orig.Restorable);
+        var victim = Unittests.PendingApi.RunWatchdog(100, soft: true);
+        Assert.Same(orig, victim);
+        var copy = Tasklet.Load(orig.Dump(), new PickleOptions().AllowAssemblyOf<WatchdogTests>());
+        orig.Kill();
+        copy.Insert();
         Scheduler.Run();
-        Assert.False(orig.Alive);
-        Assert.Fail("tasklet pickling has no C# form yet");
+        Assert.False(copy.Alive);
     });
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact(Skip = NotBuiltWatchdogForPickle)]
     [StacklessTest(Watchdog, "TestWatchdogSoft.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
     public void TestRunReturn() => Isolated.Run(() =>
     {
-        // Intended: after restoring a pickled interrupted tasklet, Scheduler.Run() over a trivial tasklet returns null
-        // (Run(timeout) returns the interrupted tasklet or null).
+        // After restoring a pickled interrupted tasklet, Run(timeout) over a trivial tasklet returns null.
+        var orig = Tasklet.SpawnFrame(() => WatchdogTests.BusyLoopFrame("pickleme"));
+        Assert.Same(orig, Unittests.PendingApi.RunWatchdog(100));
+        var copy = Tasklet.Load(orig.Dump(), new PickleOptions().AllowAssemblyOf<WatchdogTests>());
         Tasklet.Spawn(Nop);
-        Scheduler.Run();
-        Assert.Equal(1, Scheduler.RunCount);
-        Assert.Fail("tasklet pickling has no C# form yet");
+        Assert.Null(Unittests.PendingApi.RunWatchdog(0));
+        orig.Kill();
+        copy.Kill();
     });
 
     [Fact]

@@ -55,7 +55,7 @@ public class PickleTests
     private static string Joined<T>(IEnumerable<T> items) => string.Join(",", items);
 
     [Fact]
-    [StacklessTest(File, "TestPickledTasklets.testClassPersistence", "pickle.tasklet")]
+    [StacklessTest(File, "TestPickledTasklets.testClassPersistence", "pickle.tasklet", "tasklet.__reduce__", "tasklet.__setstate__")]
     public void TestClassPersistence() => Isolated.Run(() =>
     {
         // Tasklet is sealed in the emulation; the persistent per-tasklet attribute is its Name.
@@ -406,7 +406,7 @@ public class PickleTests
     public void Test__init__() => RunPickled(async () => (await Started.CreateAsync()).IsStarted, true);
 
     [Fact]
-    [StacklessTest(File, "TestPickledTasklets.testGarbageCollection", "pickle.tasklet", "channel.receive")]
+    [StacklessTest(File, "TestPickledTasklets.testGarbageCollection", "pickle.tasklet", "channel.receive", "channel.__reduce__", "channel.__setstate__")]
     public void TestGarbageCollection() => Isolated.Run(() =>
     {
         var c = new Channel();

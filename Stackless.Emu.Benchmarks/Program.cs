@@ -7,6 +7,8 @@ switch (mode)
 {
     case "macro":
         return Macro.Run(args[1..]);
+    case "persistence":
+        return Persistence.Run(args[1..]);
     case "spawn-child":
         return Macro.SpawnChildMain(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
     case "micro":
@@ -17,6 +19,6 @@ switch (mode)
         MicroReport.WriteFromArtifacts();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
+        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | persistence [--quick] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
         return 2;
 }

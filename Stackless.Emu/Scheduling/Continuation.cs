@@ -21,6 +21,9 @@ internal readonly struct Continuation
     /// <summary>True when a continuation is stored.</summary>
     public bool IsSet => _callback is not null;
 
+    /// <summary>The stored delegate (the pickler finds a suspended frame through it).</summary>
+    public object? Callback => _callback;
+
     /// <summary>An awaiter's continuation (what <c>await</c> hands to <c>OnCompleted</c>).</summary>
     public static Continuation From(Action action) => new(action, null);
 

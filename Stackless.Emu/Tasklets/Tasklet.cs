@@ -169,10 +169,11 @@ public sealed partial class Tasklet
     }
 
     /// <summary>
-    /// Whether this tasklet could be restored from a pickle. Soft tasklets built from plain async methods are not:
-    /// their frames are compiler-generated and awaited through foreign tasks.
+    /// Whether this tasklet can be pickled and resumed elsewhere (Stackless's <c>restorable</c>): a soft tasklet that has
+    /// not started, or whose frames are all <see cref="TaskletFrame"/> methods suspended on the library's awaitables.
+    /// See <c>Tasklet.Persistence.cs</c>.
     /// </summary>
-    public bool Restorable => _kind == TaskletKind.Soft && !Started && _softBody is not null;
+    public bool Restorable => IsRestorable();
 
     /// <summary>Sets <see cref="Atomic"/> and returns its previous value (Stackless's <c>set_atomic</c>).</summary>
     public bool SetAtomic(bool flag)

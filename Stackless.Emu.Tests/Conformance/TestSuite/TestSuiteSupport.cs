@@ -15,7 +15,6 @@ internal static class TestSuiteSupport
     public const string ChannelChannel = "stackless_testsuite/v3_1/channel/test_channel.py";
     public const string Watchdog = "stackless_testsuite/v3_1/test_watchdog.py";
 
-    public const string NotBuiltPickle = "Not built yet: tasklet pickling";
 
     /// <summary>A body that does nothing (the test suite's <c>nop</c>).</summary>
     public static Task Nop() => Task.CompletedTask;

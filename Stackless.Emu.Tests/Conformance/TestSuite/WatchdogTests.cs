@@ -59,33 +59,62 @@ internal static class WatchdogBodies
     });
 
     /// <summary>The test's get_pickled_tasklet up to the pickling: run(100) interrupts the tasklet and returns it.</summary>
+    /// <summary>runtask_print as a restorable frame (pickling needs the library's frame type).</summary>
+    private static async TaskletFrame RunTaskPrintFrame(string name)
+    {
+        var x = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            await Scheduler.PreemptionPointAsync();
+            x++;
+        }
+
+        Assert.Equal(1000, x);
+        GC.KeepAlive(name);
+    }
+
     private static Tasklet GetInterruptedTasklet()
     {
-        var orig = Tasklet.Spawn(RunTaskPrint("pickleme"));
+        var orig = Tasklet.SpawnFrame(() => RunTaskPrintFrame("pickleme"));
         orig.SetIgnoreNesting(true);
         var notFinished = Scheduler.Run(Ticks(100));
         Assert.Same(orig, notFinished);
         return orig;
     }
 
+    private static Tasklet Copy(Tasklet t) => Tasklet.Load(t.Dump(), new PickleOptions().AllowAssemblyOf<WatchdogTests>());
+
     public static void Pickle() => Isolated.Run(() =>
     {
-        // Intended: t = Tasklet.Load(GetInterruptedTasklet().Dump()), inserted and run to the end three ways: by
-        // Scheduler.Run(), by t.Run(), and by a Scheduler.Run(timeout) loop.
+        // The interrupted tasklet is pickled, restored, inserted and run to the end three ways: by Scheduler.Run(),
+        // by t.Run(), and by a Scheduler.Run(timeout) loop.
         var orig = GetInterruptedTasklet();
         Assert.True(orig.Restorable);
+
+        var first = Copy(orig).Insert();
+        Scheduler.Run();
+        Assert.False(first.Alive);
+
+        var second = Copy(orig).Insert();
+        second.Run();
+        Scheduler.Run();
+        Assert.False(second.Alive);
+
+        var third = Copy(orig).Insert();
+        Autoschedule(Ticks(100), soft: false);
+        Assert.False(third.Alive);
         orig.Kill();
-        Assert.Fail("tasklet pickling has no C# form yet");
     });
 
     public static void RunReturn() => Isolated.Run(() =>
     {
-        // Intended: unpickle the interrupted tasklet (Tasklet.Load(t.Dump())), then run() over a trivial tasklet returns null.
+        // Unpickle the interrupted tasklet, then run() over a trivial tasklet returns null.
         var orig = GetInterruptedTasklet();
+        var copy = Copy(orig);
         Tasklet.Spawn(Nop);
         Assert.Null(Scheduler.Run(0));
         orig.Kill();
-        Assert.Fail("tasklet pickling has no C# form yet");
+        copy.Kill();
     });
 
     public static void ChannelChain() => Isolated.Run(() =>
@@ -181,11 +210,11 @@ public class WatchdogTests
     [StacklessTest(Watchdog, "TestWatchdog.test_exception", "stackless.run", "tasklet.kill", "tasklet.next", "stackless.run.timeout")]
     public void TestException() => WatchdogBodies.ExceptionRaised(soft: false);
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact]
     [StacklessTest(Watchdog, "TestWatchdog.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
     public void TestPickle() => WatchdogBodies.Pickle();
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact]
     [StacklessTest(Watchdog, "TestWatchdog.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
     public void TestRunReturn() => WatchdogBodies.RunReturn();
 
@@ -229,11 +258,11 @@ public class WatchdogSoftTests
     [StacklessTest(Watchdog, "TestWatchdogSoft.test_exception", "stackless.run", "tasklet.kill", "tasklet.next", "stackless.run.timeout", "stackless.run.soft")]
     public void TestException() => WatchdogBodies.ExceptionRaised(soft: true);
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact]
     [StacklessTest(Watchdog, "TestWatchdogSoft.test_pickle", "pickle.tasklet", "stackless.run", "tasklet.insert", "tasklet.run", "tasklet.set_ignore_nesting", "stackless.enable_softswitch")]
     public void TestPickle() => WatchdogBodies.Pickle();
 
-    [Fact(Skip = NotBuiltPickle)]
+    [Fact]
     [StacklessTest(Watchdog, "TestWatchdogSoft.test_run_return", "pickle.tasklet", "stackless.run", "tasklet")]
     public void TestRunReturn() => WatchdogBodies.RunReturn();
 

@@ -52,18 +52,3 @@ internal static class PendingApi
         public void Dispose() => action();
     }
 }
-
-/// <summary>Tasklet pickling, not built yet: expected as <c>byte[] Tasklet.Dump()</c> and <c>static Tasklet Tasklet.Load(byte[])</c>.</summary>
-internal static class PendingPickle
-{
-    /// <summary>Stackless's <c>loads(dumps(t))</c>: a copy of a suspended tasklet, not scheduled.</summary>
-    public static Tasklet RoundTrip(Tasklet tasklet)
-    {
-        var dump = typeof(Tasklet).GetMethod("Dump", Type.EmptyTypes)
-            ?? throw new NotSupportedException("Tasklet.Dump() is not built yet");
-        var load = typeof(Tasklet).GetMethod("Load", [typeof(byte[])])
-            ?? throw new NotSupportedException("Tasklet.Load(byte[]) is not built yet");
-        var bytes = (byte[])dump.Invoke(tasklet, null)!;
-        return (Tasklet)load.Invoke(null, [bytes])!;
-    }
-}

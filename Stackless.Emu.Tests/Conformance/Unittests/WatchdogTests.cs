@@ -11,8 +11,6 @@ namespace Stackless.Emu.Tests.Conformance.Unittests;
 public class WatchdogTests
 {
     private const string File = "Stackless/unittests/test_watchdog.py";
-        private const string NoPickling = "Not built yet: tasklet pickling";
-    private const string NestedWatchdogBug = "Core bug: a nested Scheduler.Run() replaces the outer Run(timeout) watchdog instead of Stackless's outermost interrupt watchdog (watchdog slot 0); see bugs/conf-threads.md";
 
     // ---------------------------------------------------------------- TestWatchdog / TestWatchdogSoft (preemptive run)
     // The Python bodies are the same as the test suite's copy: see TestSuite.WatchdogBodies and WatchdogSupport.
@@ -49,11 +47,11 @@ public class WatchdogTests
     [StacklessTest(File, "TestWatchdog.test_exception", "stackless.run", "stackless.run.timeout")]
     public void Hard_test_exception() => WatchdogBodies.ExceptionRaised(soft: false);
 
-    [Fact(Skip = NoPickling)]
+    [Fact]
     [StacklessTest(File, "TestWatchdog.test_pickle", "stackless.run", "pickle.tasklet")]
     public void Hard_test_pickle() => WatchdogBodies.Pickle();
 
-    [Fact(Skip = NoPickling)]
+    [Fact]
     [StacklessTest(File, "TestWatchdog.test_run_return", "stackless.run", "pickle.tasklet")]
     public void Hard_test_run_return() => WatchdogBodies.RunReturn();
 
@@ -93,11 +91,11 @@ public class WatchdogTests
     [StacklessTest(File, "TestWatchdogSoft.test_exception", "stackless.run", "stackless.run.timeout", "stackless.run.soft")]
     public void Soft_test_exception() => WatchdogBodies.ExceptionRaised(soft: true);
 
-    [Fact(Skip = NoPickling)]
+    [Fact]
     [StacklessTest(File, "TestWatchdogSoft.test_pickle", "stackless.run", "pickle.tasklet")]
     public void Soft_test_pickle() => WatchdogBodies.Pickle();
 
-    [Fact(Skip = NoPickling)]
+    [Fact]
     [StacklessTest(File, "TestWatchdogSoft.test_run_return", "stackless.run", "pickle.tasklet")]
     public void Soft_test_run_return() => WatchdogBodies.RunReturn();
 
@@ -437,11 +435,11 @@ public class WatchdogTests
         Assert.Equal(2, state.Done);
     });
 
-    [Fact(Skip = NestedWatchdogBug)]
+    [Fact]
     [StacklessTest(File, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_watchdog_priority_soft() => WatchdogPriority(soft: true);
 
-    [Fact(Skip = NestedWatchdogBug)]
+    [Fact]
     [StacklessTest(File, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_watchdog_priority_hard() => WatchdogPriority(soft: false);
 
@@ -497,11 +495,11 @@ public class WatchdogTests
         }
     });
 
-    [Fact(Skip = NestedWatchdogBug)]
+    [Fact]
     [StacklessTest(File, "TestNewWatchdog.test_schedule_deeper_soft", "stackless.run", "tasklet.insert", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_schedule_deeper_soft() => ScheduleDeeper(soft: true);
 
-    [Fact(Skip = NestedWatchdogBug)]
+    [Fact]
     [StacklessTest(File, "TestNewWatchdog.test_schedule_deeper_hard", "stackless.run", "tasklet.insert", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void Test_schedule_deeper_hard() => ScheduleDeeper(soft: false);
 }

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Stackless.Emu;
+
+/// <summary>
+/// The instance fields of a type the pickler saves field by field (a state machine, a closure, a <c>this</c> object),
+/// and a hash of that layout, recorded in the pickle and compared on load so a different build is refused instead of
+/// resuming corrupted state.
+/// </summary>
+internal sealed class StateMachineLayout
+{
+    private const BindingFlags InstanceFields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+
+    private static readonly ConcurrentDictionary<Type, StateMachineLayout> Cache = new();
+
+    private StateMachineLayout(Type type)
+    {
+        Type = type;
+        var fields = new List<(string Key, FieldInfo Field)>();
+        var depth = 0;
+        for (var current = type; current is not null && current != typeof(object) && current != typeof(ValueType); current = current.BaseType, depth++)
+        {
+            foreach (var field in current.GetFields(InstanceFields))
+            {
+                fields.Add((depth == 0 ? field.Name : $"{current.Name}::{field.Name}", field));
+            }
+        }
+
+        fields.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        Fields = fields;
+        var text = new StringBuilder(type.IsValueType ? "struct " : "class ").Append(PickleTypes.Describe(type)).Append('\n');
+        foreach (var (key, field) in fields)
+        {
+            text.Append(key).Append(':').Append(PickleTypes.Describe(field.FieldType)).Append('\n');
+        }
+
+        Hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())).AsSpan(0, 12));
+    }
+
+    /// <summary>The type.</summary>
+    public Type Type { get; }
+
+    /// <summary>Every instance field (inherited ones keyed <c>Base::name</c>), sorted by key.</summary>
+    public List<(string Key, FieldInfo Field)> Fields { get; }
+
+    /// <summary>A hash of the type's kind, name and fields (names and types).</summary>
+    public string Hash { get; }
+
+    /// <summary>The layout of <paramref name="type"/>.</summary>
+    public static StateMachineLayout Of(Type type) => Cache.GetOrAdd(type, static t => new StateMachineLayout(t));
+}

@@ -130,13 +130,11 @@ internal static class SchedulerRegistry
     }
 
     /// <summary>Marks <paramref name="scheduler"/> as live again: it woke up, before it drains its inbox.</summary>
+    /// <remarks>No lock: becoming live can only turn a deadlock verdict into a wait, and readers tolerate the race.</remarks>
     public static void MarkLive(ThreadScheduler scheduler)
     {
-        lock (s_lock)
-        {
-            scheduler.ThreadBlocked = false;
-            scheduler.Idle = false;
-        }
+        scheduler.Idle = false;
+        scheduler.ThreadBlocked = false;
     }
 
     private static bool AnyMemberLiveLocked(SchedulerGroup group)

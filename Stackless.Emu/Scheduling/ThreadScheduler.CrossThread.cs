@@ -81,6 +81,11 @@ internal sealed partial class ThreadScheduler
     /// </summary>
     private bool TryWaitForOtherThreads()
     {
+        if (SpinForInbox())
+        {
+            return true;
+        }
+
         if (!SchedulerRegistry.TryBlock(this))
         {
             return false;
@@ -101,6 +106,11 @@ internal sealed partial class ThreadScheduler
     /// <summary>An idle scheduler thread waits for posted work; meanwhile it counts as not live.</summary>
     private void WaitIdle()
     {
+        if (SpinForInbox())
+        {
+            return; // work arrived at once: no need to tell the group this thread went idle
+        }
+
         SchedulerRegistry.MarkIdle(this);
         try
         {

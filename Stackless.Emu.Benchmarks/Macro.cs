@@ -396,6 +396,8 @@ internal static class Macro
         dotnet run -c Release --project Stackless.Emu.Benchmarks -- macro --full    # adds the sieve to 1,149,193 (3.99 billion sends; progress on stderr)
         # micro benchmarks (BenchmarkDotNet), this file's "Micro" section
         dotnet run -c Release --project Stackless.Emu.Benchmarks -- micro --filter '*' --job short
+        # the sieve sharded over 1, 2, 4 scheduler threads, this file's "Scale-out" section
+        dotnet run -c Release --project Stackless.Emu.Benchmarks -- scale-out
         ```
 
         The implementations:
@@ -419,6 +421,11 @@ internal static class Macro
 
         <!-- micro:begin -->
         <!-- micro:end -->
+
+        ## Scale-out over scheduler threads
+
+        <!-- scale-out:begin -->
+        <!-- scale-out:end -->
 
         """;
 }

@@ -7,6 +7,8 @@ switch (mode)
 {
     case "macro":
         return Macro.Run(args[1..]);
+    case "scale-out":
+        return ScaleOut.Run(args[1..]);
     case "persistence":
         return Persistence.Run(args[1..]);
     case "spawn-child":
@@ -19,6 +21,6 @@ switch (mode)
         MicroReport.WriteFromArtifacts();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | persistence [--quick] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
+        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | persistence [--quick] | scale-out [--quick] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
         return 2;
 }

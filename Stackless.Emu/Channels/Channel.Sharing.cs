@@ -74,7 +74,10 @@ public partial class Channel<T>
         return sync;
     }
 
-    /// <summary>Runs <paramref name="action"/> in the channel's critical section for <paramref name="scheduler"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> in the channel's critical section for <paramref name="scheduler"/>. Off the hot
+    /// path; SendCore and ReceiveCore inline the same pattern to avoid the delegate call.
+    /// </summary>
     private TResult InCriticalSection<TState, TResult>(ThreadScheduler scheduler, TState state, Func<Channel<T>, TState, TResult> action)
     {
         if (TryEnterOwned(scheduler))

@@ -70,27 +70,9 @@ public partial class Channel<T> : IChannel, IChannelQueue
     Tasklet? IChannelQueue.Head => _head;
 
     /// <inheritdoc/>
-    bool IChannelQueue.RemoveWaiter(Tasklet tasklet)
-    {
-        // Called on the waiter's own thread (kill, throw, errors): its scheduler is the caller's.
-        var scheduler = tasklet.Scheduler;
-        if (TryEnterOwned(scheduler))
-        {
-            try
-            {
-                return RemoveIfWaiting(tasklet);
-            }
-            finally
-            {
-                ExitOwned();
-            }
-        }
-
-        lock (SharedLock(scheduler))
-        {
-            return RemoveIfWaiting(tasklet);
-        }
-    }
+    bool IChannelQueue.RemoveWaiter(Tasklet tasklet) =>
+        // Called on the waiter's own thread (kill, throw, errors, cancellation): its scheduler is the caller's.
+        InCriticalSection(tasklet.Scheduler, tasklet, static (channel, waiter) => channel.RemoveIfWaiting(waiter));
 
     private bool RemoveIfWaiting(Tasklet tasklet)
     {

@@ -57,6 +57,24 @@ if (which is "all" or "sieve")
     ran = true;
 }
 
+if (which == "scale-out")
+{
+    // Not part of "all": it measures. Usage: scale-out [limit] [max threads]
+    var limit = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+    var maxThreads = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessorCount;
+    ScaleOutSieve.Run(1_000, 1); // warm-up
+    TimeSpan? single = null;
+    for (var threads = 1; threads <= maxThreads; threads *= 2)
+    {
+        var result = ScaleOutSieve.Run(limit, threads);
+        single ??= result.Elapsed;
+        output.WriteLine(System.FormattableString.Invariant(
+            $"{threads} thread(s): {result.Primes} primes up to {limit} (largest {result.Largest}) in {result.Elapsed.TotalMilliseconds:F0} ms, speed-up {single.Value / result.Elapsed:F2}x"));
+    }
+
+    ran = true;
+}
+
 if (which is "all" or "deadlock")
 {
     Section("deadlock");
@@ -66,7 +84,7 @@ if (which is "all" or "deadlock")
 
 if (!ran)
 {
-    Console.Error.WriteLine("usage: samples [all|cooperative|schedule|first-second|request-response|preference|sieve [limit]|deadlock]");
+    Console.Error.WriteLine("usage: samples [all|cooperative|schedule|first-second|request-response|preference|sieve [limit]|deadlock|scale-out [limit] [max threads]]");
     return 2;
 }
 

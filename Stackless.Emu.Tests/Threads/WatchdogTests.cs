@@ -168,6 +168,29 @@ public class WatchdogTests
     });
 
     [Fact]
+    public void ThreadBlock_WaitsForAnotherThreadToWakeALocalTasklet_InsteadOfReturning() => Isolated.Run(() =>
+    {
+        var channel = new Channel<int>();
+        var received = 0;
+        var local = Tasklet.Spawn(async () => received = await channel.ReceiveAsync());
+        using var worker = new SchedulerThread();
+        worker.InvokeAsync(() => channel.IsShared).GetAwaiter().GetResult(); // same group: the worker can wake main's tasklets
+
+        Scheduler.Run(); // without threadblock, Run returns at once: the local tasklet is blocked
+        Assert.True(local.Blocked);
+
+        worker.Post(async () =>
+        {
+            await Scheduler.SleepAsync(TimeSpan.FromMilliseconds(30));
+            await channel.SendAsync(7);
+        });
+        Assert.Null(Scheduler.Run(0, threadBlock: true)); // waits for the worker, then runs the woken tasklet
+        Assert.Equal(7, received);
+        Assert.False(local.Alive);
+        worker.Join();
+    });
+
+    [Fact]
     public void NegativeTimeout_IsRejected() => Isolated.Run(() =>
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Scheduler.Run(-1));

@@ -134,7 +134,8 @@ public sealed partial class Tasklet
 
         if ((Flags & TaskletFlags.InIo) != 0)
         {
-            // The foreign awaitable cannot be interrupted: the exception is raised at the tasklet's next switch point.
+            // Operations given Tasklet.CancellationToken were cancelled above and complete soon; any other foreign
+            // awaitable runs to its end. Either way the exception is raised at the tasklet's next switch point.
             Flags &= ~TaskletFlags.RemovedWhileInIo;
             return false;
         }

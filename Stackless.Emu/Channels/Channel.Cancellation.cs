@@ -19,18 +19,8 @@ public partial class Channel<T>
         }
 
         var caller = ThreadScheduler.Current.EnterSyncForm("Channel.Receive()", "channel.ReceiveAsync()");
-        var request = new CancelRequest(this, caller, cancellationToken);
-        using (cancellationToken.UnsafeRegister(static r => ((CancelRequest)r!).Post(), request))
-        {
-            try
-            {
-                return ReceiveThreaded(caller);
-            }
-            finally
-            {
-                request.Complete();
-            }
-        }
+        using var request = new CancelRequest(this, caller, cancellationToken);
+        return ReceiveThreaded(caller);
     }
 
     /// <summary>Asynchronous form of <see cref="Receive(CancellationToken)"/>, for soft tasklets.</summary>
@@ -50,18 +40,8 @@ public partial class Channel<T>
             return value;
         }
 
-        var request = new CancelRequest(this, caller, cancellationToken);
-        using (cancellationToken.UnsafeRegister(static r => ((CancelRequest)r!).Post(), request))
-        {
-            try
-            {
-                return await new ReceiveAwaitable<T>(caller, default!);
-            }
-            finally
-            {
-                request.Complete();
-            }
-        }
+        using var request = new CancelRequest(this, caller, cancellationToken);
+        return await new ReceiveAwaitable<T>(caller, default!);
     }
 
     /// <summary>Like <see cref="Send(T)"/>, but a cancellation of <paramref name="cancellationToken"/> while waiting for a receiver ends the wait with <see cref="OperationCanceledException"/>; the value is then not sent.</summary>
@@ -75,18 +55,8 @@ public partial class Channel<T>
         }
 
         var caller = ThreadScheduler.Current.EnterSyncForm("Channel.Send()", "channel.SendAsync()");
-        var request = new CancelRequest(this, caller, cancellationToken);
-        using (cancellationToken.UnsafeRegister(static r => ((CancelRequest)r!).Post(), request))
-        {
-            try
-            {
-                caller.Scheduler.SuspendSync(caller, SendCore(caller, value, null));
-            }
-            finally
-            {
-                request.Complete();
-            }
-        }
+        using var request = new CancelRequest(this, caller, cancellationToken);
+        caller.Scheduler.SuspendSync(caller, SendCore(caller, value, null));
     }
 
     /// <summary>Asynchronous form of <see cref="Send(T, CancellationToken)"/>, for soft tasklets.</summary>
@@ -108,18 +78,8 @@ public partial class Channel<T>
             return;
         }
 
-        var request = new CancelRequest(this, caller, cancellationToken);
-        using (cancellationToken.UnsafeRegister(static r => ((CancelRequest)r!).Post(), request))
-        {
-            try
-            {
-                await awaitable;
-            }
-            finally
-            {
-                request.Complete();
-            }
-        }
+        using var request = new CancelRequest(this, caller, cancellationToken);
+        await awaitable;
     }
 
     /// <summary>
@@ -158,15 +118,18 @@ public partial class Channel<T>
         }
     }
 
-    /// <summary>A cancellation of one wait of one tasklet on this channel, performed by the tasklet's own scheduler.</summary>
+    /// <summary>
+    /// A cancellation of one wait of one tasklet on this channel, performed by the tasklet's own scheduler. Created on the
+    /// waiter's thread just before the wait (it registers with the token); disposed there when the operation has
+    /// returned, however it ended, after which a late request does nothing.
+    /// </summary>
     /// <remarks>While it is open the scheduler counts it like pending I/O: a wait that a timer can end is no deadlock.</remarks>
-    private sealed class CancelRequest
+    private sealed class CancelRequest : IDisposable
     {
         private readonly Channel<T> _channel;
         private readonly Tasklet _waiter;
         private readonly CancellationToken _token;
-
-        /// <summary>Set by the waiter's thread when the operation has returned: a late request does nothing.</summary>
+        private readonly CancellationTokenRegistration _registration;
         private bool _done;
 
         public CancelRequest(Channel<T> channel, Tasklet waiter, CancellationToken token)
@@ -175,17 +138,18 @@ public partial class Channel<T>
             _waiter = waiter;
             _token = token;
             waiter.Scheduler.CancellableWaits++;
+            _registration = token.UnsafeRegister(static r => ((CancelRequest)r!).Post(), this);
         }
 
-        /// <summary>Called from the token's callback, on any thread.</summary>
-        public void Post() => _waiter.Scheduler.PostAction(Apply);
-
-        /// <summary>Called by the waiter's thread when the operation has returned, however it ended.</summary>
-        public void Complete()
+        public void Dispose()
         {
             _done = true;
             _waiter.Scheduler.CancellableWaits--;
+            _registration.Dispose();
         }
+
+        /// <summary>Called from the token's callback, on any thread.</summary>
+        private void Post() => _waiter.Scheduler.PostAction(Apply);
 
         private void Apply()
         {

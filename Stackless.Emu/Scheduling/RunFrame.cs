@@ -29,9 +29,6 @@ internal sealed class RunFrame
     /// <summary>Stackless's <c>totaltimeout</c>: the budget covers the whole Run(), not each tasklet's slice.</summary>
     public bool TotalTimeout { get; init; }
 
-    /// <summary>Stackless's <c>ignore_nesting</c>: accepted for compatibility; every tasklet is interruptible at its switch points.</summary>
-    public bool IgnoreNesting { get; init; }
-
     /// <summary>Where the current slice (or the whole run, with <see cref="TotalTimeout"/>) started.</summary>
     public long SliceStart { get; set; }
 

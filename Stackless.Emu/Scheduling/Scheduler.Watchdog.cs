@@ -25,7 +25,7 @@ public static partial class Scheduler
     public static Tasklet? Run(int timeout, bool threadBlock = false, bool soft = false, bool ignoreNesting = false, bool totalTimeout = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(timeout);
-        return RunWith(timeout, timeBased: false, threadBlock, soft, ignoreNesting, totalTimeout);
+        return RunWith(timeout, timeBased: false, threadBlock, soft, totalTimeout);
     }
 
     /// <summary>
@@ -42,7 +42,7 @@ public static partial class Scheduler
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
         var stopwatchTicks = (long)Math.Ceiling(timeout.TotalSeconds * Stopwatch.Frequency);
-        return RunWith(stopwatchTicks, timeBased: true, threadBlock, soft, ignoreNesting, totalTimeout);
+        return RunWith(stopwatchTicks, timeBased: true, threadBlock, soft, totalTimeout);
     }
 
     /// <summary>
@@ -75,7 +75,7 @@ public static partial class Scheduler
         return new SwitchAwaitable(caller, scheduler.PreemptionPointCore(caller));
     }
 
-    private static Tasklet? RunWith(long limit, bool timeBased, bool threadBlock, bool soft, bool ignoreNesting, bool totalTimeout)
+    private static Tasklet? RunWith(long limit, bool timeBased, bool threadBlock, bool soft, bool totalTimeout)
     {
         var scheduler = ThreadScheduler.Current;
         var caller = scheduler.EnterSyncForm("Scheduler.Run()", "Scheduler.ScheduleAsync()");
@@ -86,7 +86,6 @@ public static partial class Scheduler
             TimeBased = timeBased,
             ThreadBlock = threadBlock,
             Soft = soft,
-            IgnoreNesting = ignoreNesting,
             TotalTimeout = totalTimeout,
         });
     }

@@ -80,7 +80,7 @@ internal static class SchedulerRegistry
 
         lock (s_lock)
         {
-            return AnotherMemberLiveLocked(scheduler);
+            return AnyMemberLiveLocked(scheduler.Group, except: scheduler);
         }
     }
 
@@ -92,7 +92,7 @@ internal static class SchedulerRegistry
     {
         lock (s_lock)
         {
-            if (!AnotherMemberLiveLocked(scheduler))
+            if (!AnyMemberLiveLocked(scheduler.Group, except: scheduler))
             {
                 return false;
             }
@@ -113,7 +113,7 @@ internal static class SchedulerRegistry
         {
             scheduler.ThreadBlocked = true;
             scheduler.Idle = true;
-            if (AnyMemberLiveLocked(scheduler.Group))
+            if (AnyMemberLiveLocked(scheduler.Group, except: null))
             {
                 return;
             }
@@ -137,24 +137,13 @@ internal static class SchedulerRegistry
         scheduler.ThreadBlocked = false;
     }
 
-    private static bool AnyMemberLiveLocked(SchedulerGroup group)
+    /// <summary>Whether a member of <paramref name="group"/> other than <paramref name="except"/> is live.</summary>
+    private static bool AnyMemberLiveLocked(SchedulerGroup group, ThreadScheduler? except)
     {
+        Debug.Assert(Monitor.IsEntered(s_lock));
         foreach (var member in group.Members)
         {
-            if (member.IsLive)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool AnotherMemberLiveLocked(ThreadScheduler scheduler)
-    {
-        foreach (var member in scheduler.Group.Members)
-        {
-            if (member != scheduler && member.IsLive)
+            if (member != except && member.IsLive)
             {
                 return true;
             }

@@ -149,49 +149,24 @@ public sealed class SchedulerThread : IDisposable
     private void Serve(ThreadScheduler scheduler)
     {
         var main = scheduler.MainTasklet;
-        while (true)
+
+        // A tasklet's error reaches main as an exception out of Run(): collect it and keep serving.
+        while (!Collected(() => scheduler.Run(new RunFrame { Caller = main, ServeUntil = () => _stopping })))
         {
-            try
-            {
-                scheduler.Run(new RunFrame { Caller = main, ServeUntil = () => _stopping });
-                break;
-            }
-#pragma warning disable CA1031 // A tasklet's error reached main: collect it and keep serving.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                _errors.Enqueue(ex);
-            }
+            // Run() ended with an error: serve on.
         }
 
-        // No leaked tasklets: kill the ones still alive, so their finally blocks run.
+        // No leaked tasklets: kill the ones still alive, so their finally blocks run; then let killed tasklets
+        // blocked on I/O finish dying.
         foreach (var tasklet in scheduler.AliveTasklets())
         {
             if (tasklet != main && tasklet.Alive)
             {
-                try
-                {
-                    tasklet.Kill();
-                }
-#pragma warning disable CA1031 // Collected like any other tasklet error.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    _errors.Enqueue(ex);
-                }
+                Collected(() => tasklet.Kill());
             }
         }
 
-        try
-        {
-            scheduler.Run(new RunFrame { Caller = main }); // lets killed tasklets blocked on I/O finish dying
-        }
-#pragma warning disable CA1031 // Collected like any other tasklet error.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            _errors.Enqueue(ex);
-        }
+        Collected(() => scheduler.Run(new RunFrame { Caller = main }));
 
         if (_errors.IsEmpty)
         {
@@ -200,6 +175,23 @@ public sealed class SchedulerThread : IDisposable
         else
         {
             _completion.SetException(_errors);
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/>; an exception it raises joins the collected errors. Returns whether it succeeded.</summary>
+    private bool Collected(Action action)
+    {
+        try
+        {
+            action();
+            return true;
+        }
+#pragma warning disable CA1031 // Collected: Join and Completion report it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _errors.Enqueue(ex);
+            return false;
         }
     }
 }

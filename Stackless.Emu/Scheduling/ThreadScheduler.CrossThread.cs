@@ -93,7 +93,7 @@ internal sealed partial class ThreadScheduler
 
         try
         {
-            WaitForInbox();
+            SleepForInbox(); // spun above, before telling the group
         }
         finally
         {
@@ -114,7 +114,7 @@ internal sealed partial class ThreadScheduler
         SchedulerRegistry.MarkIdle(this);
         try
         {
-            WaitForInbox();
+            SleepForInbox(); // spun above, before telling the group
         }
         finally
         {

@@ -164,11 +164,15 @@ internal sealed partial class ThreadScheduler
     /// <summary>Sleeps until something arrives in the inbox (only when nothing is runnable and I/O is pending).</summary>
     private void WaitForInbox()
     {
-        if (SpinForInbox())
+        if (!SpinForInbox())
         {
-            return;
+            SleepForInbox();
         }
+    }
 
+    /// <summary>Blocks the thread until something arrives in the inbox, without spinning first.</summary>
+    private void SleepForInbox()
+    {
         lock (_inboxLock)
         {
             while (_inboxCount == 0)

@@ -23,6 +23,13 @@ internal static class ErrorMessages
     public const string RunOtherThread = "cannot run a tasklet of another thread";
     public const string SetupOtherThread = "cannot setup or insert a tasklet of another thread";
 
+    // Beyond Stackless: dropping a tasklet that lives on elsewhere.
+    public const string DiscardOtherThread = "Discard() must be called on the tasklet's own thread (e.g. through SchedulerThread.InvokeAsync)";
+    public const string DiscardCurrent = "the current tasklet cannot be discarded";
+    public const string DiscardMain = "the main tasklet cannot be discarded";
+    public const string DiscardInIo = "a tasklet waiting for I/O cannot be discarded: its foreign operation would still resume it; wait until it is Restorable (Tasklet.WhenRestorableAsync)";
+    public const string DiscardServed = "the tasklet was served by a channel action on another thread and is about to run; discard it once it has suspended again";
+
     // Channels (channelobject.c).
     public const string ChannelClosed = "Send/receive operation on a closed channel";
     public const string BlockTrap = "this tasklet does not like to be blocked.";

@@ -321,6 +321,10 @@ internal sealed partial class ThreadScheduler
         }
 
         AfterSoftStep(tasklet);
+        if (_restorableWaiters is not null)
+        {
+            NotifyRestorableWaiters();
+        }
     }
 
     /// <summary>Classifies how a soft step ended: finished, parked on a library awaitable, or waiting on a foreign one.</summary>
@@ -362,6 +366,11 @@ internal sealed partial class ThreadScheduler
 
         tasklet.ClearBody(keepBinding: false);
         ForgetAlive(tasklet);
+        if (_restorableWaiters is not null)
+        {
+            NotifyRestorableWaiters();
+        }
+
         if (error is not null and not TaskletExit)
         {
             RaiseIn(Wakeup, error);

@@ -1,0 +1,19 @@
+namespace Stackless.Emu;
+
+public sealed partial class Tasklet
+{
+    /// <summary>The tasklet's own key/value store; created on first use.</summary>
+    private Dictionary<string, object?>? _items;
+
+    /// <summary>
+    /// Values that belong to this tasklet and travel with it: they are pickled with it (<see cref="Dump(PickleOptions)"/>,
+    /// <see cref="TaskletPickler"/>), so a tasklet moved to another process or machine finds them again (like
+    /// <c>HttpContext.Items</c> for a request). Values must be picklable. Created on first use: a tasklet that never
+    /// reads this allocates nothing.
+    /// </summary>
+    /// <remarks>Not synchronised: use it from the tasklet's own thread (the tasklet itself, or code on its scheduler).</remarks>
+    public IDictionary<string, object?> Items => _items ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    /// <summary>The items if any were ever stored, else null (for the pickler; never allocates).</summary>
+    internal Dictionary<string, object?>? ItemsIfAny => _items is { Count: > 0 } items ? items : null;
+}

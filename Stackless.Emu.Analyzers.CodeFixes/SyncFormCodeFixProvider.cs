@@ -21,6 +21,9 @@ namespace Stackless.Emu.Analyzers.CodeFixes;
 [Shared]
 public sealed class SyncFormCodeFixProvider : CodeFixProvider
 {
+    /// <summary>One key for every rewrite, so that "fix all" turns every synchronous form into its async form at once.</summary>
+    private const string EquivalenceKey = "Stackless.Emu.UseAsyncForm";
+
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         [DiagnosticIds.SyncFormInSoftTasklet, DiagnosticIds.SyncFormInCalledAsyncMethod];
@@ -55,7 +58,7 @@ public sealed class SyncFormCodeFixProvider : CodeFixProvider
                 CodeAction.Create(
                     title,
                     cancellationToken => ApplyAsync(document, rewrite, cancellationToken),
-                    equivalenceKey: kind),
+                    equivalenceKey: EquivalenceKey),
                 diagnostic);
         }
     }

@@ -35,7 +35,10 @@ public sealed class AwaitableNotAwaitedAnalyzer : DiagnosticAnalyzer
                 c =>
                 {
                     var invocation = (IInvocationOperation)c.Operation;
-                    if ((KnownSymbols.Is(invocation.Type, switchAwaitable) || KnownSymbols.Is(invocation.Type, receiveAwaitable)) && IsDropped(invocation))
+                    // GetAwaiter returns the awaitable itself (the await pattern): code that calls it awaits by hand.
+                    if ((KnownSymbols.Is(invocation.Type, switchAwaitable) || KnownSymbols.Is(invocation.Type, receiveAwaitable)) &&
+                        invocation.TargetMethod.Name != "GetAwaiter" &&
+                        IsDropped(invocation))
                     {
                         var name = invocation.Type!.OriginalDefinition.Name + (invocation.Type is INamedTypeSymbol { IsGenericType: true } ? "<T>" : string.Empty);
                         c.ReportDiagnostic(Diagnostic.Create(

@@ -40,7 +40,7 @@ internal sealed class EnclosingFunction
             switch (current)
             {
                 case IAnonymousFunctionOperation lambda:
-                    return new EnclosingFunction(lambda.Symbol, isLambda: true, SpawnedBy(lambda, symbols) is { } spawn ? spawn + " body" : null);
+                    return new EnclosingFunction(lambda.Symbol, isLambda: true, SpawnedBy(lambda, symbols, " body"));
                 case ILocalFunctionOperation local:
                     return OfMethod(local.Symbol, symbols);
             }
@@ -50,10 +50,10 @@ internal sealed class EnclosingFunction
     }
 
     /// <summary>
-    /// When <paramref name="function"/> (a lambda or a method reference) is an argument of a spawning API, that API and
-    /// the place, e.g. "Tasklet.Spawn at Program.cs:12"; otherwise null.
+    /// When <paramref name="function"/> (a lambda or a method reference) is an argument of a spawning API, that API,
+    /// <paramref name="what"/> and the place, e.g. "Tasklet.Spawn body at Program.cs:12"; otherwise null.
     /// </summary>
-    public static string? SpawnedBy(IOperation function, KnownSymbols symbols)
+    public static string? SpawnedBy(IOperation function, KnownSymbols symbols, string what = "")
     {
         var parent = function.Parent;
         while (parent is IDelegateCreationOperation or IConversionOperation)
@@ -72,7 +72,7 @@ internal sealed class EnclosingFunction
             IObjectCreationOperation creation when creation.Constructor is { } constructor => SpawningApi(constructor, symbols),
             _ => null,
         };
-        return api is null ? null : api + " at " + Place(argument.Parent!.Syntax.GetLocation());
+        return api is null ? null : api + what + " at " + Place(argument.Parent!.Syntax.GetLocation());
     }
 
     /// <summary>"Program.cs:12".</summary>

@@ -24,10 +24,21 @@ internal static class Verify<TAnalyzer>
         return test.RunAsync();
     }
 
-    public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource)
+    /// <param name="source">The code with its diagnostics marked.</param>
+    /// <param name="fixedSource">The code after every fix.</param>
+    /// <param name="compilationEnd">
+    /// The diagnostics are reported at the end of the compilation (SLE11xx). The framework refuses fixes for such
+    /// non-local diagnostics unless told; an IDE offers them where it shows them (full solution analysis, the build).
+    /// </param>
+    public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource, bool compilationEnd = false)
         where TCodeFix : CodeFixProvider, new()
     {
-        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> { TestCode = source, FixedCode = fixedSource };
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            CodeFixTestBehaviors = compilationEnd ? CodeFixTestBehaviors.SkipLocalDiagnosticCheck : CodeFixTestBehaviors.None,
+        };
         Configure(test);
         return test.RunAsync();
     }

@@ -19,7 +19,7 @@ internal static class Rules
     public static readonly DiagnosticDescriptor LeavesSchedulerThread = Create(
         DiagnosticIds.LeavesSchedulerThread,
         "Tasklet body leaves its scheduler thread",
-        "'{0}' resumes the tasklet off its scheduler thread, where tasklet operations fail and the code no longer runs one tasklet at a time. Await the task without it.",
+        "'{0}' resumes the tasklet off its scheduler thread, where tasklet operations fail and the code no longer runs one tasklet at a time. Remove it: await the task as it is.",
         "A soft tasklet resumes after an await on its scheduler thread because the await captures the scheduler's synchronization context. ConfigureAwait(false), or awaiting a TaskScheduler, drops it: the rest of the tasklet runs on the thread pool.");
 
     public static readonly DiagnosticDescriptor SyncOverAsyncInSoftTasklet = Create(

@@ -5,7 +5,11 @@ namespace Stackless.Emu.Analyzers;
 /// <summary>The diagnostic descriptors, one per id of <see cref="DiagnosticIds"/>; each links to its section of docs/analyzers.md.</summary>
 internal static class Rules
 {
-    /// <summary>Where docs/analyzers.md is published; each rule's help link is this plus "#" and its id in lower case.</summary>
+    /// <summary>
+    /// Where docs/analyzers.md is published; each rule's help link is this plus "#" and its id in lower case. The
+    /// repository's public address is not settled yet (issue 16, real packages): change it here, in one place, when it is.
+    /// The package also carries the page itself as docs/analyzers.md.
+    /// </summary>
     public const string DocsPage = "https://github.com/stackless-emu/Stackless.Emu/blob/main/docs/analyzers.md";
 
     private const string Category = "Stackless.Emu.Usage";

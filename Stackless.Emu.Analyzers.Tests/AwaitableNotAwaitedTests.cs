@@ -15,6 +15,8 @@ public class AwaitableNotAwaitedTests
     [InlineData("var never = {|SLE1004:ch.ReceiveAsync()|};")]
     [InlineData("var inspected = {|SLE1004:Scheduler.ScheduleAsync()|}; _ = inspected.IsCompleted;")]
     [InlineData("SwitchAwaitable later; later = {|SLE1004:t.SwitchAsync()|};")]
+    [InlineData("_ = {|SLE1004:ch.SendAsync(1, CancellationToken.None)|};")]
+    [InlineData("{|SLE1004:ch.ReceiveAsync(TimeSpan.FromSeconds(1))|};")]
     public Task A_dropped_awaitable_in_a_soft_tasklet_is_reported(string statement) =>
         Verify.AnalyzerAsync(Sources.InSoftTasklet(statement));
 
@@ -46,7 +48,6 @@ public class AwaitableNotAwaitedTests
             await Pass(Scheduler.ScheduleAsync());
             Func<SwitchAwaitable> deferred = () => Scheduler.ScheduleAsync();
             var awaiter = t.RunAsync().GetAwaiter();
-            _ = ch.SendAsync(1, CancellationToken.None);
             """,
         """
             static SwitchAwaitable Pass(SwitchAwaitable awaitable) => awaitable;

@@ -83,13 +83,17 @@ internal static class SyncForms
     private static bool IsPending(IInvocationOperation invocation) =>
         invocation.Arguments.Any(a => a.Parameter?.Name == "pending" && a.Value.ConstantValue is { HasValue: true, Value: true });
 
-    /// <summary>The method named <c>NameAsync</c> on the same type with the same parameter types, if there is one.</summary>
+    /// <summary>
+    /// The method named <c>NameAsync</c> on the same type with the same parameter types (and optionally more, all optional,
+    /// such as a trailing CancellationToken), if there is one.
+    /// </summary>
     private static IMethodSymbol? AsyncFormOf(IMethodSymbol method)
     {
         foreach (var candidate in method.ContainingType.GetMembers(method.Name + "Async").OfType<IMethodSymbol>())
         {
             var comparable = candidate;
-            if (candidate.Arity != method.Arity || candidate.IsStatic != method.IsStatic || candidate.Parameters.Length != method.Parameters.Length)
+            if (candidate.Arity != method.Arity || candidate.IsStatic != method.IsStatic || candidate.Parameters.Length < method.Parameters.Length
+                || candidate.Parameters.Skip(method.Parameters.Length).Any(extra => !extra.IsOptional))
             {
                 continue;
             }

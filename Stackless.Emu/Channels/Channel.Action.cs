@@ -65,6 +65,7 @@ public partial class Channel<T>
 
     private bool SendInSection(Tasklet source, T value, object? error)
     {
+        DropWaitersOfEndedThreads();
         if (_balance < 0)
         {
             var receiver = _head!;
@@ -118,6 +119,7 @@ public partial class Channel<T>
 
     private bool ReceiveInSection(Tasklet source)
     {
+        DropWaitersOfEndedThreads();
         if (_balance > 0)
         {
             var sender = _head!;
@@ -152,6 +154,24 @@ public partial class Channel<T>
 
         UnlinkForeign(partner);
         partner.Scheduler.PostChannelWake(partner);
+    }
+
+    /// <summary>
+    /// Takes out of the queue the waiters whose thread has ended: they can never run again (Stackless ends a thread's
+    /// tasklets with it), so no value goes to them and none is taken from them. Only a shared channel can hold them.
+    /// </summary>
+    private void DropWaitersOfEndedThreads()
+    {
+        if (!_sharing)
+        {
+            return;
+        }
+
+        for (var waiter = _head; waiter is not null && !waiter.IsForeign && !waiter.Scheduler.OwnerThread.IsAlive; waiter = _head)
+        {
+            Dequeue(waiter);
+            waiter.EndWithoutThread();
+        }
     }
 
     /// <summary>Moves <paramref name="source"/> from the runnable chain (a stand-in of foreign code is in none) into this channel's queue.</summary>

@@ -44,7 +44,7 @@ public partial class Channel<T>
 
     /// <inheritdoc/>
     bool IChannelQueue.WithdrawForeign(Tasklet stand) =>
-        InCriticalSection(stand.Scheduler, stand, static (channel, waiter) =>
+        InCriticalSection(ThreadScheduler.Current, stand, static (channel, waiter) =>
         {
             if (waiter.WaitingOnChannel != channel)
             {

@@ -44,8 +44,8 @@ internal interface IChannelQueue
     bool RemoveWaiter(Tasklet tasklet);
 
     /// <summary>
-    /// Takes the stand-in of an asynchronous operation of code outside the tasklet world out of the queue (cancellation,
-    /// timeout, kill); false when a partner has already served it.
+    /// Takes the stand-in of an asynchronous operation of code outside the tasklet world, or a waiter of an ended thread,
+    /// out of the queue from any thread (cancellation, timeout, kill); false when a partner has already served it.
     /// </summary>
     bool WithdrawForeign(Tasklet stand);
 

@@ -22,6 +22,7 @@ internal static class ErrorMessages
     public const string SwitchOtherThread = "can't switch to a different thread.";
     public const string RunOtherThread = "cannot run a tasklet of another thread";
     public const string SetupOtherThread = "cannot setup or insert a tasklet of another thread";
+    public const string ThreadEnded = "tasklet has no thread: its thread has ended, so only a kill (which just ends it) can reach it";
 
     // Beyond Stackless: dropping a tasklet that lives on elsewhere.
     public const string DiscardOtherThread = "Discard() must be called on the tasklet's own thread (e.g. through SchedulerThread.InvokeAsync)";
@@ -41,6 +42,13 @@ internal static class ErrorMessages
     public static string SyncFormInSoftTasklet(string syncName, string asyncName) =>
         $"{syncName} cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +
         $"Use 'await {asyncName}' here, or run blocking code in a hard tasklet (Tasklet.SpawnHard).";
+
+    /// <summary>The error raised where main's code continues on another thread, leaving its tasklets behind.</summary>
+    public static string OrphanedMainFlow(int originThread, int alive, int thread) =>
+        $"The main code of thread {originThread} set up {alive} tasklet(s), then continued on thread {thread} after an await, " +
+        $"leaving them on a scheduler that nobody runs: Scheduler.Run() here has nothing to run. Use " +
+        "Scheduler.RunMain(async () => ...) around async code that uses tasklets (e.g. static void Main() => " +
+        "Scheduler.RunMain(MainAsync)), so its awaits resume on the scheduler thread.";
 
     /// <summary>The error Scheduler.RunMain raises outside the main tasklet.</summary>
     public const string RunMainNotMain =

@@ -14,6 +14,25 @@ public static class StacklessDiagnostics
     /// </summary>
     public static Action<string, Exception?>? ErrorHandler { get; set; }
 
+    /// <summary>
+    /// Turns the stall detector on (a time) or off (null, the default): a scheduler thread that makes no progress for
+    /// this long while tasklets are runnable or completions wait in its inbox is reported through
+    /// <see cref="ErrorHandler"/>, naming the tasklet whose step does not return and the likely cause (a blocking call
+    /// such as <c>.Result</c>, <c>.Wait()</c> or <c>JoinableTaskFactory.Run</c> inside a tasklet; a main that never runs
+    /// its scheduler). Diagnostic only: the stalled thread keeps waiting. A few seconds is a good value.
+    /// </summary>
+    public static TimeSpan? StallThreshold
+    {
+        get => s_stallThreshold;
+        set
+        {
+            StallDetector.Configure(value);
+            s_stallThreshold = value;
+        }
+    }
+
+    private static TimeSpan? s_stallThreshold;
+
     /// <summary>Reports a failing callback (the schedule or channel callback).</summary>
     internal static void ReportCallbackError(string what, Exception error) => Report(what, error);
 

@@ -15,6 +15,7 @@ public static partial class Scheduler
     {
         var scheduler = ThreadScheduler.Current;
         var caller = scheduler.EnterSyncForm("Scheduler.Run()", "Scheduler.ScheduleAsync()");
+        scheduler.ThrowIfOrphanedMainFlow();
         scheduler.Run(new RunFrame { Caller = caller });
     }
 

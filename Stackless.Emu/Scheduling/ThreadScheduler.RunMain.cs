@@ -26,6 +26,7 @@ internal sealed partial class ThreadScheduler
             throw new InvalidOperationException(ErrorMessages.RunMainNested);
         }
 
+        ThrowIfOrphanedMainFlow();
         _inRunMain = true;
         var saved = SynchronizationContext.Current;
         var routing = _main.EnsureMainRoutingContext();

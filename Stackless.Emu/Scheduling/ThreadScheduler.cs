@@ -312,6 +312,15 @@ internal sealed partial class ThreadScheduler
         }
     }
 
+    /// <summary>Removes a tasklet of this scheduler, whose thread has ended, from the alive list (from another thread: nobody else touches it).</summary>
+    public void ForgetAliveOfEndedThread(Tasklet tasklet)
+    {
+        lock (_alive)
+        {
+            ForgetAlive(tasklet);
+        }
+    }
+
     /// <summary>Moves the alive tasklets to the front of the list, in order, renumbering them.</summary>
     private void CompactAlive()
     {

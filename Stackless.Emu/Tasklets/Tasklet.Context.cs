@@ -17,7 +17,7 @@ public sealed partial class Tasklet
     /// <summary>Captures the calling thread's execution context for a soft tasklet being set up.</summary>
     private void CaptureExecutionContext()
     {
-        if (Kind != TaskletKind.Soft)
+        if (Kind is not (TaskletKind.Soft or TaskletKind.Hard))
         {
             return;
         }
@@ -49,11 +49,19 @@ public sealed partial class Tasklet
     /// <summary>Marks a hard tasklet as started (its thread is being handed its first baton).</summary>
     internal void MarkStarted() => _bits |= StartedBit;
 
-    /// <summary>Runs a hard tasklet's body on its own thread; the delegate is dropped once started.</summary>
+    /// <summary>
+    /// Runs a hard tasklet's body on its own thread, under the execution context captured when it was set up; the
+    /// delegate is dropped once started.
+    /// </summary>
     internal void RunHardBody()
     {
         var body = HardBody!;
         _body = null;
+        if (ExecutionContextOrNull is { } context)
+        {
+            ExecutionContext.Restore(context);
+        }
+
         body();
     }
 

@@ -129,6 +129,22 @@ public sealed partial class Tasklet
 
         if (_scheduler != caller.Scheduler)
         {
+            if (!_scheduler.OwnerThread.IsAlive)
+            {
+                // Its thread has ended: a kill simply ends it (it leaves its channel); anything else cannot be delivered.
+                if (exception is not TaskletExit)
+                {
+                    throw new InvalidOperationException(ErrorMessages.ThreadEnded);
+                }
+
+                if (WaitingOnChannel is not { } channel || channel.WithdrawForeign(this))
+                {
+                    EndWithoutThread();
+                }
+
+                return false;
+            }
+
             // A tasklet of another thread is interrupted by its own scheduler; the caller goes on (Stackless's interthread kill).
             PostToOwnThread(t => t.Interrupt(exception));
             return false;
@@ -153,6 +169,18 @@ public sealed partial class Tasklet
         // It cannot run before its I/O (or the wake from another thread) arrives: the caller waits until it has run.
         _scheduler.JoinInterrupted(caller, this);
         return true;
+    }
+
+    /// <summary>
+    /// Ends a tasklet whose thread has ended (its channel has already let it go): it is dead, and nothing of it runs
+    /// (Stackless kills a thread's tasklets when the thread ends; their frames die with the thread here).
+    /// </summary>
+    internal void EndWithoutThread()
+    {
+        _bits &= ~(AliveBit | StartedBit);
+        ClearResume();
+        ClearValue();
+        _scheduler.ForgetAliveOfEndedThread(this);
     }
 
     /// <summary>Ends this tasklet's wait on its channel with <paramref name="error"/> (a cancelled or timed-out operation); on its own thread.</summary>

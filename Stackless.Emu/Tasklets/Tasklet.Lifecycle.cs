@@ -55,6 +55,7 @@ public sealed partial class Tasklet
 
         _bits |= AliveBit;
         PendingException = null; // Stackless's setup sets the tempval to None
+        _scheduler.MarkMainFlow(_scheduler.Executing);
         CaptureExecutionContext();
         Scheduler.RememberAlive(this);
         Scheduler.AppendRunnable(this);

@@ -207,8 +207,8 @@ public sealed partial class Tasklet
         _ => null,
     };
 
-    /// <summary>The managed thread id of the thread this tasklet belongs to.</summary>
-    public int ThreadId => _scheduler.ThreadId;
+    /// <summary>The managed thread id of the thread this tasklet belongs to; -1 once that thread has ended (as in Stackless).</summary>
+    public int ThreadId => _scheduler.OwnerThread.IsAlive ? _scheduler.ThreadId : -1;
 
     /// <summary>
     /// A free value slot (Stackless's <c>tempval</c>). A <see cref="Bomb"/> stored here explodes in this tasklet

@@ -13,13 +13,14 @@ public partial class Channel<T>
     {
         options.ThrowIfInvalid();
         var operation = new ForeignOperation(scheduler, this);
+        operation.WatchCancellation(options, "receive"); // the limit counts from the call, before the stand-in waits
         if (!ReceiveCore(operation.Stand))
         {
             operation.CompleteNow();
         }
         else
         {
-            operation.WatchCancellation(options, "receive");
+            operation.Arm();
         }
 
         return operation;
@@ -30,13 +31,14 @@ public partial class Channel<T>
     {
         options.ThrowIfInvalid();
         var operation = new ForeignOperation(scheduler, this);
+        operation.WatchCancellation(options, "send"); // the limit counts from the call, before the stand-in waits
         if (!SendCore(operation.Stand, value, error))
         {
             operation.CompleteNow();
         }
         else
         {
-            operation.WatchCancellation(options, "send");
+            operation.Arm();
         }
 
         return operation;

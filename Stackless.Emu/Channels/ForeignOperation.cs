@@ -18,6 +18,9 @@ internal sealed class ForeignOperation
     private WaitLimit _limit;
     private string? _operation;
 
+    /// <summary>0: the stand-in is not waiting yet and no limit was reached; 1: armed (waiting); 2: the limit was reached first.</summary>
+    private int _armState;
+
     public ForeignOperation(ThreadScheduler scheduler, IChannelQueue channel)
     {
         _channel = channel;
@@ -35,7 +38,21 @@ internal sealed class ForeignOperation
     public bool IsCompleted(short token) => _core.GetStatus(token) != ValueTaskSourceStatus.Pending;
 
     /// <summary>Completes an operation that found its partner at once.</summary>
-    public void CompleteNow() => _core.SetResult(true);
+    public void CompleteNow()
+    {
+        _registration.Unregister();
+        _timer?.Dispose();
+        _core.SetResult(true);
+    }
+
+    /// <summary>The stand-in waits now: a limit reached before this ends the wait at once.</summary>
+    public void Arm()
+    {
+        if (Interlocked.CompareExchange(ref _armState, 1, 0) == 2)
+        {
+            Interrupt(_limit.Error(_operation!));
+        }
+    }
 
     /// <summary>Completes the operation: a partner served the stand-in (called under the channel's lock).</summary>
     public void Complete()
@@ -72,7 +89,14 @@ internal sealed class ForeignOperation
         _registration = token.UnsafeRegister(static state => ((ForeignOperation)state!).OnLimitReached(), this);
     }
 
-    private void OnLimitReached() => Interrupt(_limit.Error(_operation!));
+    private void OnLimitReached()
+    {
+        // Before the stand-in waits, only note it (Arm raises it); once it waits, end the wait.
+        if (Interlocked.CompareExchange(ref _armState, 2, 0) == 1)
+        {
+            Interrupt(_limit.Error(_operation!));
+        }
+    }
 
     /// <summary>Registers <paramref name="continuation"/>.</summary>
     public void OnCompleted(Action continuation, short token) =>

@@ -14,6 +14,9 @@ internal enum InboxItemKind : byte
 
     /// <summary>Another thread asks this scheduler to perform an operation (remote insert, kill, spawn ...).</summary>
     Action,
+
+    /// <summary>The task a main or hard tasklet waits for (a <see cref="ThreadedWait"/>) completed.</summary>
+    WaitDone,
 }
 
 /// <summary>One item of a scheduler's locked inbox queue.</summary>

@@ -477,7 +477,13 @@ internal sealed partial class ThreadScheduler
             return; // served by another thread: it runs, and raises, when that wake arrives
         }
 
-        if (wait is TaskletWait.ChannelServed or TaskletWait.Io)
+        if (wait == TaskletWait.Io && CanAbandonWait(target))
+        {
+            // Main (or a hard tasklet) waiting for a task: the error ends the wait; a late completion finds it abandoned.
+            target.LeaveIo();
+            _ioPending--;
+        }
+        else if (wait is TaskletWait.ChannelServed or TaskletWait.Io)
         {
             return; // it runs, and raises, when its wake or I/O arrives
         }

@@ -144,6 +144,9 @@ internal sealed partial class ThreadScheduler
                 case InboxItemKind.PostedWork:
                     StartPostedWork((SendOrPostCallback)item.Callback!, item.State);
                     break;
+                case InboxItemKind.WaitDone:
+                    DeliverWaitDone(item.Tasklet!, (ThreadedWait)item.Callback!);
+                    break;
                 default:
                     RunRemoteAction((Action)item.Callback!);
                     break;

@@ -75,6 +75,7 @@ internal sealed partial class ThreadScheduler
         {
             SynchronizationContext.SetSynchronizationContext(saved);
             _inRunMain = false;
+            _main.ColdIfAny?.DeferredPosts?.Clear(); // continuations of main's abandoned flow, if an error ended it
         }
     }
 

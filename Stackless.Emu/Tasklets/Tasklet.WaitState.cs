@@ -21,6 +21,9 @@ public sealed partial class Tasklet
     /// <summary>The channel this tasklet waits in, while <see cref="TaskletWait.Channel"/>.</summary>
     internal IChannelQueue? WaitingOnChannel => (TaskletWait)(_bits & WaitMask) == TaskletWait.Channel ? Volatile.Read(ref _waitOn) as IChannelQueue : null;
 
+    /// <summary>What the tasklet waits on: its channel, the tasklet it killed, or the <see cref="ThreadedWait"/> of a task.</summary>
+    internal object? WaitingOn => Volatile.Read(ref _waitOn);
+
     /// <summary>1 while waiting to send, -1 while waiting to receive (also once served by another thread), 0 otherwise.</summary>
     internal int WaitDirection => (TaskletWait)(_bits & WaitMask) == TaskletWait.Channel ? ((_bits & SendingBit) != 0 ? 1 : -1) : 0;
 

@@ -74,6 +74,19 @@ public static class Cooperative
         tasklet.Kill(pending || tasklet.BlockedOnIO);
     }
 
+    /// <summary>
+    /// The calling tasklet, for an operation that may suspend it: such an operation is a switch point, so it first raises
+    /// what a kill or throw delivered meanwhile. (A kill that lands just after the tasklet's previous operation completed
+    /// finds no operation to cancel: the tasklet resumes normally, and without this its next operation would start with
+    /// a fresh token and wait on, the kill still pending.)
+    /// </summary>
+    internal static Tasklet EnterOperation()
+    {
+        var caller = Tasklet.Current;
+        caller.ThrowIfPending();
+        return caller;
+    }
+
     /// <summary>Throws the core's soft-tasklet error (<see cref="ErrorMessages.SyncFormInSoftTasklet"/>) if the calling tasklet is soft; returns it otherwise.</summary>
     internal static Tasklet EnterSync(string syncName, string asyncName) => ThreadScheduler.Current.EnterSyncForm(syncName, asyncName);
 
@@ -104,6 +117,7 @@ public static class Cooperative
     internal static T Wait<T>(Func<CancellationToken, ValueTask<T>> operation, string syncName, string asyncName)
     {
         var caller = EnterSync(syncName, asyncName);
+        caller.ThrowIfPending();
         var token = caller.CancellationToken;
         var pending = operation(token);
         if (pending.IsCompleted)
@@ -137,7 +151,7 @@ public static class Cooperative
     internal static async ValueTask<T> PassThroughAsync<T>(Func<CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
         // Taken before the first await: the continuation runs on whatever thread completed the operation.
-        var caller = Tasklet.Current;
+        var caller = EnterOperation();
         var taskletToken = caller.CancellationToken;
         var token = taskletToken;
         CancellationTokenSource? linked = null;

@@ -189,7 +189,7 @@ public sealed class CooperativeSocket : IDisposable
             return Cooperative.PassThroughAsync(token => SendCoreAsync(buffer, socketFlags, token), cancellationToken);
         }
 
-        var caller = Tasklet.Current;
+        var caller = Cooperative.EnterOperation();
         var token = caller.CancellationToken;
         return Cooperative.InterruptibleAsync(Inner.SendAsync(buffer, socketFlags, token), caller, token);
     }
@@ -202,7 +202,7 @@ public sealed class CooperativeSocket : IDisposable
             return Cooperative.PassThroughAsync(token => Inner.ReceiveAsync(buffer, socketFlags, token), cancellationToken);
         }
 
-        var caller = Tasklet.Current;
+        var caller = Cooperative.EnterOperation();
         var token = caller.CancellationToken;
         return Cooperative.InterruptibleAsync(Inner.ReceiveAsync(buffer, socketFlags, token), caller, token);
     }

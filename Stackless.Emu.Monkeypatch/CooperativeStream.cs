@@ -393,6 +393,13 @@ public class CooperativeStream : Stream
         base.Dispose(disposing);
     }
 
+    /// <summary>Disposes this wrapper, then runs <paramref name="close"/> (the owner's close of what the inner stream runs on) once a write in flight has ended.</summary>
+    internal void DisposeThen(Action close)
+    {
+        Dispose();
+        _writes.CloseAfter(close, "CooperativeStream.Dispose()");
+    }
+
     /// <summary>Waits for a write in flight (raising its failure), then disposes the inner stream unless the wrapper was created with <c>leaveOpen</c>.</summary>
     public override async ValueTask DisposeAsync()
     {

@@ -129,10 +129,15 @@ public sealed class CooperativeTcpClient : IDisposable
     /// <summary>Closes the connection.</summary>
     public void Close() => Dispose();
 
-    /// <inheritdoc/>
+    /// <summary>Closes the connection, once a write a soft tasklet left in flight on <see cref="GetStream"/> has ended, so no accepted byte is lost.</summary>
     public void Dispose()
     {
-        _stream?.Dispose();
+        if (_stream is { } stream)
+        {
+            stream.DisposeThen(Inner.Dispose);
+            return;
+        }
+
         Inner.Dispose();
     }
 }

@@ -274,6 +274,27 @@ public class SoftTaskletSyncTests
     });
 
     [Fact]
+    public void CooperativeTcpClient_closes_after_a_write_left_in_flight() => Isolated.Run(() =>
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var client = new CooperativeTcpClient();
+        client.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        using var peer = listener.AcceptSocket();
+        client.Client.SendBufferSize = peer.ReceiveBufferSize = 1 << 16;
+        var big = new byte[4 << 20];
+        new Random(3).NextBytes(big);
+        Tasklet.Spawn(async () =>
+        {
+            client.GetStream().Write(big, 0, big.Length); // accepted, mostly in flight
+            client.Dispose();                             // the close waits for the last byte
+            await Scheduler.ScheduleAsync();
+        });
+        Scheduler.Run();
+        Assert.True(ReceiveToEnd(peer).AsSpan().SequenceEqual(big));
+    });
+
+    [Fact]
     public void CooperativeSocket_sync_forms_in_a_soft_tasklet() => Isolated.Run(() =>
     {
         using var listener = new CooperativeSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

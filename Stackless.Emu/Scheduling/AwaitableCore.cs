@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Stackless.Emu.Diagnostics;
 
@@ -38,16 +37,31 @@ internal readonly struct AwaitableCore
     /// <summary>True when the await completes without suspending.</summary>
     public bool IsCompleted => !Suspends || (Source is ForeignOperation operation && operation.IsCompleted(Token));
 
-    /// <summary>Stores the continuation of the suspending tasklet, or registers it with the foreign operation.</summary>
+    /// <summary>
+    /// Stores the continuation of the suspending tasklet, or registers it with the foreign operation. It never throws:
+    /// the runtime's async builders turn an exception here into a crash of the process. A misuse (a second await, a
+    /// suspension under another synchronization context) instead lets the continuation run at once, and
+    /// <see cref="GetResult"/> raises the error there, in the awaiting code.
+    /// </summary>
     public void OnCompleted(Action continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
         switch (Source)
         {
             case Tasklet tasklet:
-                tasklet.CheckToken(Token);
-                CheckScheduler(tasklet);
-                tasklet.SetResume(continuation);
+                if (tasklet.Token != Token)
+                {
+                    ThreadScheduler.ResumeToRaise(tasklet, continuation); // GetResult raises the second await
+                }
+                else if (!tasklet.IsThreaded && !tasklet.Scheduler.IsStepping(tasklet))
+                {
+                    tasklet.Scheduler.UndoSuspensionOutsideStep(tasklet, continuation);
+                }
+                else
+                {
+                    tasklet.SetResume(continuation);
+                }
+
                 break;
             case ForeignOperation operation:
                 operation.OnCompleted(continuation, Token);
@@ -110,7 +124,7 @@ internal readonly struct AwaitableCore
     /// <summary>
     /// A suspension of a soft tasklet must happen under its own scheduler's context: an await inside another
     /// synchronization context (<c>JoinableTaskFactory.Run</c>, <c>AsyncContext.Run</c>) would block the thread the
-    /// tasklet needs, for ever. Raise the error instead of hanging.
+    /// tasklet needs, for ever. Raise the error instead of hanging (our own builder: the frame fails with it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckScheduler(Tasklet tasklet)
@@ -119,7 +133,5 @@ internal readonly struct AwaitableCore
         {
             throw new InvalidOperationException(ErrorMessages.SuspendedOutsideStep(tasklet));
         }
-
-        Debug.Assert(tasklet.IsThreaded || tasklet.Scheduler.IsStepping(tasklet));
     }
 }

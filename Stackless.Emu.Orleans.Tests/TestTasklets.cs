@@ -109,3 +109,53 @@ public static class TestTasklets
 
     private static CancellationToken CancelAfter(int milliseconds) => new CancellationTokenSource(milliseconds).Token;
 }
+
+/// <summary>The producer and consumer of the fault-injection runs.</summary>
+public static class FaultTasklets
+{
+    /// <summary>Sends v0..v(count-1); a send whose outcome is unknown is noted and the next one follows.</summary>
+    public static async TaskletFrame Produce(IRendezvousChannel<string> channel, int count, string ledger)
+    {
+        var unknown = new List<int>();
+        for (var i = 0; i < count; i++)
+        {
+            try
+            {
+                await channel.SendAsync($"v{i}");
+            }
+            catch (OutcomeUnknownException)
+            {
+                unknown.Add(i);
+            }
+        }
+
+        Ledger.Add(ledger, "unknown:" + string.Join(",", unknown));
+    }
+
+    /// <summary>
+    /// Receives up to <paramref name="count"/> values into a list in its own frame (checkpointed with it), stopping early
+    /// when nothing comes for <paramref name="idleMilliseconds"/> (0: wait for all); reports the list once at the end.
+    /// </summary>
+    public static async TaskletFrame Collect(IRendezvousChannel<string> channel, int count, int idleMilliseconds, string ledger)
+    {
+        var received = new List<string>();
+        var unknown = 0;
+        while (received.Count < count)
+        {
+            try
+            {
+                received.Add(idleMilliseconds > 0 ? await channel.ReceiveAsync(TimeSpan.FromMilliseconds(idleMilliseconds)) : await channel.ReceiveAsync());
+            }
+            catch (TimeoutException)
+            {
+                break;
+            }
+            catch (OutcomeUnknownException)
+            {
+                unknown++;
+            }
+        }
+
+        Ledger.Add(ledger, $"{unknown}|{string.Join(",", received)}");
+    }
+}

@@ -22,6 +22,7 @@ internal sealed class ChannelGrain : Grain, IChannelGrain
     private readonly StacklessNodeOptions _options;
     private readonly ILogger<ChannelGrain> _logger;
     private IGrainTimer? _expiry;
+    private IGrainTimer? _renotify;
     private DateTime? _expiryDue;
 
     public ChannelGrain(
@@ -41,6 +42,7 @@ internal sealed class ChannelGrain : Grain, IChannelGrain
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ScheduleExpiry();
+        ScheduleRenotify();
         return Task.CompletedTask;
     }
 
@@ -148,6 +150,7 @@ internal sealed class ChannelGrain : Grain, IChannelGrain
         Closed = State.Closing && State.Waiters.Count == 0,
         Waiters = State.Waiters.ConvertAll(w => w.ToString()),
         Transfers = State.Transfers,
+        Unconfirmed = State.Unconfirmed.Count,
         DroppedWaiters = State.DroppedWaiters,
         Durable = _options.DurableChannels,
     });
@@ -210,7 +213,46 @@ internal sealed class ChannelGrain : Grain, IChannelGrain
 #pragma warning restore CA1031
         {
             ChannelLog.NotificationFailed(_logger, Name, to.ToString(), ex);
+            State.Unconfirmed.Add(new Notification(to, reply));
+            ScheduleRenotify();
             return DeliveryResult.Accepted;
+        }
+    }
+
+    /// <summary>While notifications are unconfirmed, retries them every poll interval.</summary>
+    private void ScheduleRenotify()
+    {
+        if (State.Unconfirmed.Count > 0 && _renotify is null)
+        {
+            var every = _options.PollInterval;
+            _renotify = this.RegisterGrainTimer(RenotifyAsync, new GrainTimerCreationOptions(every, every) { KeepAlive = true });
+        }
+    }
+
+    private async Task RenotifyAsync(CancellationToken cancellationToken)
+    {
+        var pending = State.Unconfirmed;
+        State.Unconfirmed = [];
+        foreach (var notification in pending)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<ITaskletGroupGrain>(notification.To.Group).DeliverAsync(notification.To.Operation, notification.Reply);
+            }
+#pragma warning disable CA1031 // Kept for the next round.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                ChannelLog.NotificationFailed(_logger, Name, notification.To.ToString(), ex);
+                State.Unconfirmed.Add(notification);
+            }
+        }
+
+        await SaveAsync();
+        if (State.Unconfirmed.Count == 0)
+        {
+            _renotify?.Dispose();
+            _renotify = null;
         }
     }
 

@@ -38,6 +38,13 @@ public sealed class ChannelState
     [Id(6)]
     public long DroppedWaiters { get; set; }
 
+    /// <summary>
+    /// Outcomes whose notification failed (the group's node did not answer): retried until the group answers, which
+    /// also wakes a group whose node died on another node (from its checkpoint, if it has one).
+    /// </summary>
+    [Id(7)]
+    public List<Notification> Unconfirmed { get; set; } = [];
+
     /// <summary>Tasklets waiting to send (&gt; 0) or to receive (&lt; 0).</summary>
     public int Balance => Waiters.Sum(w => w.Direction);
 }
@@ -66,3 +73,10 @@ public sealed class Waiter
     public override string ToString() =>
         $"{(Direction > 0 ? "send" : "receive")} {Endpoint}{(Deadline is { } d ? $" (times out {d:HH:mm:ss.fff})" : string.Empty)}";
 }
+
+/// <summary>An outcome to tell a group again.</summary>
+/// <param name="To">The operation's endpoint.</param>
+/// <param name="Reply">The outcome.</param>
+[GenerateSerializer]
+[Immutable]
+public sealed record Notification([property: Id(0)] Endpoint To, [property: Id(1)] ChannelReply Reply);

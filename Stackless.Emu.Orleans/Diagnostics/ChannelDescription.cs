@@ -44,11 +44,15 @@ public sealed class ChannelDescription
     [Id(9)]
     public bool Durable { get; init; }
 
+    /// <summary>Outcomes whose notification is being retried (their group's node did not answer).</summary>
+    [Id(10)]
+    public int Unconfirmed { get; init; }
+
     /// <inheritdoc/>
     public override string ToString()
     {
         var state = Closing ? (Closed ? ", closed" : ", closing") : string.Empty;
-        var head = $"channel '{Name}' on {Silo}: balance {Balance}{state}, {Transfers} transferred, {DroppedWaiters} dropped{(Durable ? ", durable" : string.Empty)}";
+        var head = $"channel '{Name}' on {Silo}: balance {Balance}{state}, {Transfers} transferred, {DroppedWaiters} dropped{(Unconfirmed > 0 ? $", {Unconfirmed} unconfirmed" : string.Empty)}{(Durable ? ", durable" : string.Empty)}";
         return Waiters.Count == 0 ? head : head + Environment.NewLine + string.Join(Environment.NewLine, Waiters.Select(w => "    " + w));
     }
 }

@@ -1,8 +1,9 @@
 namespace Stackless.Emu.Orleans.Tests.Infrastructure;
 
 /// <summary>
-/// A seeded plan of faults for calls into the library's grains: some calls are dropped (fail before the grain runs),
-/// some fail after the grain ran (the caller cannot tell what happened), some are delayed. Inactive unless a test
+/// A seeded plan of faults for the calls that carry values: channel Send/Receive/Poll/Withdraw and group Deliver. Some
+/// calls are dropped (they fail before the grain runs), some fail after the grain ran (the caller cannot tell what
+/// happened), some are delayed; a failure looks like a timeout, as a lost message does. Inactive unless a test
 /// starts it; every decision comes from one seeded random source, so a failing run can be replayed.
 /// </summary>
 public sealed class FaultInjection : IIncomingGrainCallFilter
@@ -38,10 +39,10 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
-        var fault = Decide(context.InterfaceMethod?.DeclaringType);
+        var fault = Decide(context.InterfaceMethod?.DeclaringType, context.MethodName);
         if (fault == Fault.Drop)
         {
-            throw new InjectedFaultException($"Injected fault: {context.InterfaceName}.{context.MethodName} dropped before it ran.");
+            throw new TimeoutException($"Injected fault: {context.InterfaceName}.{context.MethodName} dropped before it ran.");
         }
 
         if (fault == Fault.Delay)
@@ -52,13 +53,16 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
         await context.Invoke();
         if (fault == Fault.FailAfter)
         {
-            throw new InjectedFaultException($"Injected fault: {context.InterfaceName}.{context.MethodName} ran, then its answer was lost.");
+            throw new TimeoutException($"Injected fault: {context.InterfaceName}.{context.MethodName} ran, then its answer was lost.");
         }
     }
 
-    private static Fault Decide(Type? grainInterface)
+    private static Fault Decide(Type? grainInterface, string method)
     {
-        if (grainInterface != typeof(IChannelGrain) && grainInterface != typeof(ITaskletGroupGrain))
+        var carriesValues = grainInterface == typeof(IChannelGrain)
+            ? method is nameof(IChannelGrain.SendAsync) or nameof(IChannelGrain.ReceiveAsync) or nameof(IChannelGrain.PollAsync) or nameof(IChannelGrain.WithdrawAsync)
+            : grainInterface == typeof(ITaskletGroupGrain) && method == nameof(ITaskletGroupGrain.DeliverAsync);
+        if (!carriesValues)
         {
             return Fault.None;
         }
@@ -100,23 +104,5 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
         Drop,
         FailAfter,
         Delay,
-    }
-}
-
-/// <summary>A fault injected by <see cref="FaultInjection"/>.</summary>
-public sealed class InjectedFaultException : Exception
-{
-    public InjectedFaultException()
-    {
-    }
-
-    public InjectedFaultException(string message)
-        : base(message)
-    {
-    }
-
-    public InjectedFaultException(string message, Exception innerException)
-        : base(message, innerException)
-    {
     }
 }

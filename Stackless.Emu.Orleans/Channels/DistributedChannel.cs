@@ -116,7 +116,7 @@ public sealed class DistributedChannel<T> : IRendezvousChannel<T>
             return Delivery<T>.From(early);
         }
 
-        var port = new Port<T>();
+        var port = new Port<T> { Name = $"port of {key} on '{Name}'" };
         var delivery = await StartAsync(key, port, direction, value, timeout);
         if (delivery is null)
         {

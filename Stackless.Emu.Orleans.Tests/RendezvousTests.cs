@@ -194,4 +194,15 @@ public sealed class RendezvousTests : IClassFixture<ClusterFixture>
         Assert.Throws<ArgumentException>(() => new DistributedChannel<string>(" "));
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task Values_are_copied_so_the_receiver_never_sees_the_senders_later_changes()
+    {
+        var channel = new DistributedChannel<List<string>>(Unique("lists"));
+        var done = new DistributedChannel<string>(Unique("done"));
+        var ledger = Ledger.NewKey("copy");
+        await Tasklets.SpawnAsync(Unique("r"), () => CopyTasklets.ReceiveAndLook(channel, done, ledger), on: Silo(1));
+        await Tasklets.SpawnAsync(Unique("s"), () => CopyTasklets.SendAndChange(channel, done), on: Silo(1));
+        Assert.Equal(["a,b"], await Ledger.WaitAsync(ledger, l => l.Count == 1));
+    }
 }

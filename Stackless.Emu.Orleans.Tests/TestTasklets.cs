@@ -159,3 +159,24 @@ public static class FaultTasklets
         Ledger.Add(ledger, $"{unknown}|{string.Join(",", received)}");
     }
 }
+
+/// <summary>Tasklets showing that values are copied between nodes.</summary>
+public static class CopyTasklets
+{
+    /// <summary>Sends a list, then changes its own copy and says so on <paramref name="done"/>.</summary>
+    public static async TaskletFrame SendAndChange(IRendezvousChannel<List<string>> channel, IRendezvousChannel<string> done)
+    {
+        var list = new List<string> { "a", "b" };
+        await channel.SendAsync(list);
+        list.Add("changed by the sender");
+        await done.SendAsync("changed");
+    }
+
+    /// <summary>Receives the list, waits until the sender changed its copy, and records what it sees.</summary>
+    public static async TaskletFrame ReceiveAndLook(IRendezvousChannel<List<string>> channel, IRendezvousChannel<string> done, string ledger)
+    {
+        var list = await channel.ReceiveAsync();
+        await done.ReceiveAsync();
+        Ledger.Add(ledger, string.Join(",", list));
+    }
+}

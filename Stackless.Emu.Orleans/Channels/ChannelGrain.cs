@@ -103,7 +103,7 @@ internal sealed class ChannelGrain : Grain, IChannelGrain
 
     public Task<ChannelReply> PollAsync(Endpoint from)
     {
-        if (State.Outcomes.TryGetValue(from.Operation, out var outcome))
+        if (Outcome(from.Operation) is { } outcome)
         {
             return Task.FromResult(outcome);
         }
@@ -164,7 +164,7 @@ internal sealed class ChannelGrain : Grain, IChannelGrain
             return new ChannelReply(ReplyKind.Refused, Message: $"The distributed channel '{Name}' carries {State.ElementType}, not {elementType}: use one element type per channel name.");
         }
 
-        if (State.Outcomes.TryGetValue(from.Operation, out var outcome))
+        if (Outcome(from.Operation) is { } outcome)
         {
             return outcome;
         }
@@ -256,26 +256,30 @@ internal sealed class ChannelGrain : Grain, IChannelGrain
         }
     }
 
+    /// <summary>The recorded outcome of <paramref name="operation"/>, or null.</summary>
+    private ChannelReply? Outcome(OperationKey operation) =>
+        State.Outcomes.TryGetValue(operation.Tasklet, out var records) ? records.Find(r => r.Sequence == operation.Sequence)?.Reply : null;
+
     private void Record(OperationKey operation, ChannelReply reply)
     {
-        if (State.Outcomes.TryAdd(operation, reply))
+        if (!State.Outcomes.TryGetValue(operation.Tasklet, out var records))
         {
-            State.OutcomeOrder.Add(operation);
-        }
-        else
-        {
-            State.Outcomes[operation] = reply;
+            State.Outcomes[operation.Tasklet] = records = [];
         }
 
-        var excess = State.OutcomeOrder.Count - _options.OutcomeLogSize;
-        if (excess > 0)
+        records.RemoveAll(r => r.Sequence == operation.Sequence);
+        records.Add(new OutcomeRecord(operation.Sequence, reply));
+        if (records.Count > _options.OutcomeLogSize)
         {
-            foreach (var old in State.OutcomeOrder.GetRange(0, excess))
-            {
-                State.Outcomes.Remove(old);
-            }
+            records.RemoveRange(0, records.Count - _options.OutcomeLogSize);
+        }
 
-            State.OutcomeOrder.RemoveRange(0, excess);
+        State.OutcomeTasklets.Remove(operation.Tasklet);
+        State.OutcomeTasklets.Add(operation.Tasklet);
+        while (State.OutcomeTasklets.Count > _options.OutcomeLogTasklets)
+        {
+            State.Outcomes.Remove(State.OutcomeTasklets[0]);
+            State.OutcomeTasklets.RemoveAt(0);
         }
     }
 

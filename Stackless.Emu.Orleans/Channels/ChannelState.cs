@@ -20,15 +20,17 @@ public sealed class ChannelState
     public List<Waiter> Waiters { get; set; } = [];
 
     /// <summary>
-    /// Outcomes of finished operations by key: a repeated operation (a retried call, or a tasklet restored from a
-    /// checkpoint) gets the same outcome instead of transferring a value again.
+    /// Outcomes of finished operations, per tasklet, oldest first: a repeated operation (a retried call, or a tasklet
+    /// restored from a checkpoint) gets the same outcome instead of transferring a value again. Bounded per tasklet
+    /// (<see cref="StacklessNodeOptions.OutcomeLogSize"/>) and in tasklets (least recently active dropped first), so a
+    /// write costs the same however long the channel lives.
     /// </summary>
     [Id(3)]
-    public Dictionary<OperationKey, ChannelReply> Outcomes { get; set; } = [];
+    public Dictionary<string, List<OutcomeRecord>> Outcomes { get; set; } = [];
 
-    /// <summary>The keys of <see cref="Outcomes"/>, oldest first, for the bounded log.</summary>
+    /// <summary>The tasklets of <see cref="Outcomes"/>, least recently active first.</summary>
     [Id(4)]
-    public List<OperationKey> OutcomeOrder { get; set; } = [];
+    public List<string> OutcomeTasklets { get; set; } = [];
 
     /// <summary>Values transferred so far.</summary>
     [Id(5)]
@@ -80,3 +82,10 @@ public sealed class Waiter
 [GenerateSerializer]
 [Immutable]
 public sealed record Notification([property: Id(0)] Endpoint To, [property: Id(1)] ChannelReply Reply);
+
+/// <summary>The outcome of one finished operation of a tasklet.</summary>
+/// <param name="Sequence">The operation's sequence number in its tasklet.</param>
+/// <param name="Reply">The outcome.</param>
+[GenerateSerializer]
+[Immutable]
+public sealed record OutcomeRecord([property: Id(0)] long Sequence, [property: Id(1)] ChannelReply Reply);

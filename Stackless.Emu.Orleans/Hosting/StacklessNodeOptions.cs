@@ -25,10 +25,14 @@ public sealed class StacklessNodeOptions
     public bool DurableChannels { get; set; } = true;
 
     /// <summary>
-    /// Outcomes of finished operations each channel remembers (default 10,000), so a repeated operation gets its first
-    /// outcome. A tasklet restored from a checkpoint older than this many operations of a channel may repeat a transfer.
+    /// Outcomes of finished operations a channel remembers per tasklet (default 256), so a repeated operation gets its
+    /// first outcome. A tasklet restored from a checkpoint older than this many of its operations on one channel may
+    /// repeat a transfer.
     /// </summary>
-    public int OutcomeLogSize { get; set; } = 10_000;
+    public int OutcomeLogSize { get; set; } = 256;
+
+    /// <summary>Tasklets a channel remembers outcomes for (default 1,024; the least recently active are forgotten first).</summary>
+    public int OutcomeLogTasklets { get; set; } = 1024;
 
     /// <summary>When set, every group writes a checkpoint this often while it has tasklets (default: only on request).</summary>
     public TimeSpan? CheckpointInterval { get; set; }

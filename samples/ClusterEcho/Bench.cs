@@ -22,6 +22,7 @@ internal static class Bench
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
+        var loadBefore = LoadAverage();
         var rounds = quick ? 200 : 1000;
         var rows = new List<(string What, string Figure, string How)>();
 
@@ -54,8 +55,9 @@ internal static class Bench
         }
 
         var doc = Path.Combine(FindRoot(), "docs", "distributed.md");
-        Rewrite(doc, Render(rows, quick));
-        Console.WriteLine(Render(rows, quick));
+        var load = $"load average {loadBefore} before, {LoadAverage()} after";
+        Rewrite(doc, Render(rows, quick, load));
+        Console.WriteLine(Render(rows, quick, load));
         Console.WriteLine($"wrote {doc}");
         return 0;
     }
@@ -196,12 +198,17 @@ internal static class Bench
 
     private static string Milli(double milliseconds) => string.Create(CultureInfo.InvariantCulture, $"{milliseconds:0.0} ms");
 
-    private static string Render(List<(string What, string Figure, string How)> rows, bool quick)
+    /// <summary>The one-minute load average (Linux), or "n/a": the figures mean little on a busy machine.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    private static string Render(List<(string What, string Figure, string How)> rows, bool quick, string load)
     {
         var md = new StringBuilder();
         md.Append(Begin).Append('\n');
         md.Append(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `dotnet run -c Release --project samples/ClusterEcho -- bench{(quick ? " --quick" : string.Empty)}`: ")
             .Append(CultureInfo.InvariantCulture, $"two silos in one process on loopback, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, ")
+            .Append(CultureInfo.InvariantCulture, $"{load}, ")
             .Append("grain storage in memory (Orleans' memory provider, itself a grain), channels durable unless stated.\n\n");
         md.Append("| what | figure | how |\n|---|---:|---|\n");
         foreach (var (what, figure, how) in rows)

@@ -29,7 +29,9 @@ public sealed class FailureTests : IClassFixture<ClusterFixture>
         Assert.NotEqual(Primary, silo);
         var handle = _fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(silo));
         var before = _fixture.Cluster.Silos.Count;
+        var node = _fixture.Cluster.GetSiloServiceProvider(silo).GetService(typeof(TaskletNode)) as TaskletNode;
         await _fixture.Cluster.KillSiloAsync(handle);
+        Assert.True(node?.Stopped, "the killed silo's tasklet node still runs");
         var management = _fixture.Cluster.Client.GetGrain<IManagementGrain>(0);
         await Eventually.ValueAsync(() => management.GetHosts(onlyActive: true), h => !h.ContainsKey(silo), $"the death of {silo}");
         await _fixture.Cluster.StartAdditionalSiloAsync();
@@ -99,12 +101,26 @@ public sealed class FailureTests : IClassFixture<ClusterFixture>
         await Tasklets.CheckpointAsync(echo);          // the echo at #1 or a little later
         await Ledger.WaitAsync(askLedger, l => l.Count >= 4);
         await KillAsync(victim);                        // the echo's state after the checkpoint is lost
+        await Tasklets.LocateAsync(echo);               // the supervisor's wake-up: nothing else may call the group
 
         // The restored echo repeats the receives and replies after its checkpoint under the same operation keys: the
         // channels answer them from their outcome logs, so the asker sees every answer exactly once, counted on.
-        var answers = await Ledger.WaitAsync(askLedger, l => l.Count == 6);
+        var answers = await WithDescriptionAsync(Ledger.WaitAsync(askLedger, l => l.Count == 6));
         Assert.Equal(Enumerable.Range(0, 6).Select(i => $"r{i} #{i + 1}"), answers);
         await Tasklets.KillAsync(echo);
+    }
+
+    /// <summary>Awaits <paramref name="wait"/>; when it fails, adds the cluster's description to the failure.</summary>
+    private async Task<T> WithDescriptionAsync<T>(Task<T> wait)
+    {
+        try
+        {
+            return await wait;
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            throw new Xunit.Sdk.XunitException(ex.Message + Environment.NewLine + await Tasklets.DescribeAsync());
+        }
     }
 
     [Fact]

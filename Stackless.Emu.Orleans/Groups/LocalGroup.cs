@@ -133,6 +133,12 @@ internal static partial class GroupLog
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Group {Group}: {Count} tasklet(s) restored from a {Source}.")]
     public static partial void Restored(ILogger logger, string group, int count, string source);
 
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Group {Group}: deactivated; {Count} tasklet(s) passivated into a fresh checkpoint.")]
+    public static partial void Passivated(ILogger logger, string group, int count);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Group {Group}: passivation failed; its last checkpoint stands.")]
+    public static partial void PassivationFailed(ILogger logger, string group, Exception exception);
+
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Group {Group}: polling {Operation} failed.")]
     public static partial void PollFailed(ILogger logger, string group, string operation, Exception exception);
 }

@@ -56,18 +56,45 @@ internal sealed class TaskletGroupGrain : Grain, ITaskletGroupGrain, IGrainMigra
         StartTimers(pollSoon: fromCheckpoint && snapshot is not null);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_local is { } local)
+        if (_local is not { } group)
         {
-            // Deactivated without a migration (the silo stops, or the grain was told to): the tasklets stop here; a
-            // checkpoint, if any, brings them back on the next delivery.
-            _local = null;
-            _node.RemoveGroup(local);
-            return local.Thread.InvokeAsync(local.KillAll);
+            return;
         }
 
-        return Task.CompletedTask;
+        // Deactivated without a migration (the silo stops, a duplicate activation is dropped, or the grain was told to).
+        // A group that uses checkpoints is passivated: if its tasklets are restorable right now, a fresh checkpoint keeps
+        // their progress and the next delivery wakes them from it; otherwise the last checkpoint stands. Either way the
+        // tasklets stop here.
+        _local = null;
+        _node.RemoveGroup(group);
+        if (_checkpoint.RecordExists && !_node.Stopped)
+        {
+            try
+            {
+                await group.Thread.InvokeAsync(() =>
+                {
+                    group.BeginFreeze();
+                    return true;
+                });
+                if (await group.Thread.InvokeAsync(() => group.TrySnapshot(discard: true)) is { } snapshot)
+                {
+                    _checkpoint.State.Snapshot = snapshot;
+                    await _checkpoint.WriteStateAsync(cancellationToken);
+                    GroupLog.Passivated(_node.Logger, Name, snapshot.TaskletCount);
+                    return;
+                }
+            }
+#pragma warning disable CA1031 // Passivation is best effort: the last checkpoint stands.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                GroupLog.PassivationFailed(_node.Logger, Name, ex);
+            }
+        }
+
+        await group.Thread.InvokeAsync(group.KillAll);
     }
 
     public void OnDehydrate(IDehydrationContext dehydrationContext)

@@ -48,6 +48,9 @@ internal sealed class TaskletNode : ILifecycleParticipant<ISiloLifecycle>, IDisp
     /// <summary>The node's logger.</summary>
     public ILogger Logger { get; }
 
+    /// <summary>True once the node stopped (its silo stops or died).</summary>
+    public bool Stopped => Volatile.Read(ref _stopped);
+
     /// <summary>The group named <paramref name="name"/> if it lives here.</summary>
     public LocalGroup? Find(string name) => _groups.TryGetValue(name, out var group) ? group : null;
 

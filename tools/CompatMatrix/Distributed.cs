@@ -64,7 +64,7 @@ internal static class Distributed
         return md.ToString();
     }
 
-    private static Outcome Result(IReadOnlyDictionary<string, (Outcome Outcome, string? Message)> outcomes, string test) =>
+    private static Outcome Result(Dictionary<string, (Outcome Outcome, string? Message)> outcomes, string test) =>
         outcomes.TryGetValue($"{TestProject}.{test}", out var result) ? result.Outcome : Outcome.NotRun;
 
     private static string Status(string status) => status switch
@@ -80,10 +80,10 @@ internal static class Distributed
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private static List<Semantic> ReadSemantics(string path)
+    private static List<SemanticEntry> ReadSemantics(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return [.. doc.RootElement.GetProperty("semantics").EnumerateArray().Select(e => new Semantic(
+        return [.. doc.RootElement.GetProperty("semantics").EnumerateArray().Select(e => new SemanticEntry(
             e.GetProperty("semantic").GetString() ?? "",
             e.GetProperty("status").GetString() ?? "",
             e.GetProperty("behaviour").GetString() ?? "",
@@ -109,5 +109,5 @@ internal static class Distributed
     }
 
     /// <summary>One entry of distributed-semantics.json.</summary>
-    private sealed record Semantic(string Semantic, string Status, string Behaviour, IReadOnlyList<string> Tests);
+    private sealed record SemanticEntry(string Semantic, string Status, string Behaviour, IReadOnlyList<string> Tests);
 }

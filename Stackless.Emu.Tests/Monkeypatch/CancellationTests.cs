@@ -407,7 +407,7 @@ public class CancellationTests
     [Fact]
     public void The_token_is_created_on_first_request_only() => Isolated.Run(() =>
     {
-        var field = typeof(Tasklet).GetField("_cancellation", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
+        static CancellationTokenSource? Source(Tasklet t) => t.ColdIfAny?.Cancellation;
         var quiet = Tasklet.Spawn(async () => await Scheduler.ScheduleAsync());
         var asking = Tasklet.Spawn(async () =>
         {
@@ -415,10 +415,10 @@ public class CancellationTests
             await Scheduler.ScheduleAsync();
         });
         Scheduler.Schedule();
-        Assert.Null(field.GetValue(quiet));
-        Assert.NotNull(field.GetValue(asking));
+        Assert.Null(Source(quiet));
+        Assert.NotNull(Source(asking));
         quiet.Kill();
-        Assert.Null(field.GetValue(quiet));
+        Assert.Null(Source(quiet));
         Scheduler.Run();
     });
 

@@ -3,41 +3,32 @@ using System.Reflection;
 namespace Stackless.Emu;
 
 /// <summary>
-/// Reads and rebuilds the awaiter fields of a suspended frame: an awaited child frame, or a pending operation on one of
-/// the library's awaitables (receive, or a switch: schedule, send, run, ...), and the hand-over slot of a tasklet.
+/// Reads and rebuilds the awaiter fields of a suspended frame (an awaited child frame, or a pending operation on one of
+/// the library's awaitables) and the value handed to a tasklet, through typed internal members of the core: the one
+/// place the pickler depends on how awaitables and tasklets keep their state.
 /// </summary>
 internal static class FrameAwaiters
 {
-    private const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
     private const BindingFlags Internal = BindingFlags.Static | BindingFlags.NonPublic;
 
     /// <summary>The child frame a TaskletFrame awaiter (boxed) waits for, or null.</summary>
     public static FrameBox? ChildOf(object? awaiter) => awaiter is IFrameAwaiter frame ? frame.Box : null;
 
     /// <summary>The tasklet a boxed <see cref="ReceiveAwaitable{T}"/> or <see cref="SwitchAwaitable"/> suspends, or null.</summary>
-    public static Tasklet? SuspendedBy(object? awaiter)
+    public static Tasklet? SuspendedBy(object? awaiter) => awaiter switch
     {
-        if (awaiter is null)
-        {
-            return null;
-        }
-
-        var type = awaiter.GetType();
-        if (type == typeof(SwitchAwaitable))
-        {
-            var suspends = (bool)type.GetField("_suspends", Private)!.GetValue(awaiter)!;
-            return suspends ? (Tasklet?)type.GetField("_tasklet", Private)!.GetValue(awaiter) : null;
-        }
-
-        return (Tasklet?)type.GetField("_suspended", Private)!.GetValue(awaiter);
-    }
+        null => null,
+        SwitchAwaitable switchAwaitable => switchAwaitable.SuspendedTasklet,
+        _ => (Tasklet?)typeof(FrameAwaiters).GetMethod(nameof(SuspendedByReceive), Internal)!
+            .MakeGenericMethod(awaiter.GetType().GetGenericArguments()[0]).Invoke(null, [awaiter]),
+    };
 
     /// <summary>A boxed awaiter of <paramref name="awaiterType"/> waiting for <paramref name="child"/>.</summary>
     public static object ChildAwaiter(Type awaiterType, FrameBox child)
     {
         if (awaiterType == typeof(TaskletFrameAwaiter))
         {
-            return new TaskletFrameAwaiter(new TaskletFrameAwaiter<VoidResult>((FrameBox<VoidResult>)child, default, null));
+            return new TaskletFrameAwaiter(new TaskletFrameAwaiter<VoidResult>(child, default));
         }
 
         var result = awaiterType.GetGenericArguments()[0];
@@ -60,16 +51,13 @@ internal static class FrameAwaiters
     public static Type? ReceiveElementType(Type awaiterType) =>
         awaiterType.IsGenericType && awaiterType.GetGenericTypeDefinition() == typeof(ReceiveAwaitable<>) ? awaiterType.GetGenericArguments()[0] : null;
 
-    /// <summary>The value and error in a tasklet's hand-over slot (a <c>TransferSlot&lt;T&gt;</c>).</summary>
-    public static (object? Value, object? Error) ReadSlot(object slot)
-    {
-        var type = slot.GetType();
-        return (type.GetField("Value")!.GetValue(slot), type.GetField("Error")!.GetValue(slot));
-    }
+    /// <summary>The value (and error) handed to <paramref name="tasklet"/> as an <paramref name="element"/>, without taking it.</summary>
+    public static (object? Value, object? Error) PeekValue(Tasklet tasklet, Type element) =>
+        ((object? Value, object? Error))typeof(FrameAwaiters).GetMethod(nameof(PeekValueOf), Internal)!.MakeGenericMethod(element).Invoke(null, [tasklet])!;
 
-    /// <summary>Puts <paramref name="value"/> into <paramref name="tasklet"/>'s hand-over slot for <paramref name="element"/>.</summary>
+    /// <summary>Hands <paramref name="value"/> to <paramref name="tasklet"/> as an <paramref name="element"/>.</summary>
     public static void WriteSlot(Tasklet tasklet, Type element, object? value) =>
-        typeof(FrameAwaiters).GetMethod(nameof(WriteSlotOf), Internal)!.MakeGenericMethod(element).Invoke(null, [tasklet, value]);
+        typeof(FrameAwaiters).GetMethod(nameof(WriteValueOf), Internal)!.MakeGenericMethod(element).Invoke(null, [tasklet, value]);
 
     /// <summary>The builder value that binds a restored state machine to <paramref name="box"/>.</summary>
     public static object BuilderFor(Type builderType, FrameBox box)
@@ -95,16 +83,13 @@ internal static class FrameAwaiters
             : null;
     }
 
-    private static TaskletFrameAwaiter<TResult> MakeChildAwaiter<TResult>(FrameBox child) => new TaskletFrameAwaiter<TResult>((FrameBox<TResult>)child, default!, null);
+    private static Tasklet? SuspendedByReceive<T>(ReceiveAwaitable<T> awaiter) => awaiter.SuspendedTasklet;
 
-    private static ReceiveAwaitable<T> MakeReceiveAwaiter<T>(Tasklet tasklet) => new ReceiveAwaitable<T>(tasklet, default!);
+    private static TaskletFrameAwaiter<TResult> MakeChildAwaiter<TResult>(FrameBox child) => new(child, default!);
 
-    private static void WriteSlotOf<T>(Tasklet tasklet, object? value) => tasklet.SlotFor<T>().Value = (T)value!;
-}
+    private static ReceiveAwaitable<T> MakeReceiveAwaiter<T>(Tasklet tasklet) => new(tasklet, suspends: true);
 
-/// <summary>Gives the pickler the frame a TaskletFrame awaiter waits for.</summary>
-internal interface IFrameAwaiter
-{
-    /// <summary>The awaited frame, or null when it completed without suspending.</summary>
-    FrameBox? Box { get; }
+    private static (object? Value, object? Error) PeekValueOf<T>(Tasklet tasklet) => tasklet.PeekValue<T>();
+
+    private static void WriteValueOf<T>(Tasklet tasklet, object? value) => tasklet.PutValue((T)value!);
 }

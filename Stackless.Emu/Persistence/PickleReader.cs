@@ -348,7 +348,7 @@ internal sealed class PickleReader
                 throw new UnpicklingException($"Frame {boxes[i].MethodName} of the pickle does not await its child frame.");
             }
 
-            boxes[i + 1].SetContinuation(boxes[i].MoveNextAction);
+            boxes[i + 1].SetParent(boxes[i]);
         }
 
         if (count > 0)

@@ -204,7 +204,7 @@ internal sealed class PickleWriter
             }
         }
         else if (tasklet.Started && chain.Frames.Count > 0
-            && FrameAwaiters.ReceiveElementType(chain.Frames[^1].AwaiterType!) is { } received && tasklet.Slot is not null)
+            && FrameAwaiters.ReceiveElementType(chain.Frames[^1].AwaiterType!) is { } received)
         {
             // Woken receiver that has not run yet: the value handed over waits in its slot.
             WriteSlot(writer, tasklet, received);
@@ -238,12 +238,7 @@ internal sealed class PickleWriter
 
     private void WriteSlot(Utf8JsonWriter writer, Tasklet tasklet, Type element)
     {
-        if (tasklet.Slot is null)
-        {
-            return;
-        }
-
-        var (value, error) = FrameAwaiters.ReadSlot(tasklet.Slot);
+        var (value, error) = FrameAwaiters.PeekValue(tasklet, element);
         if (error is not null)
         {
             throw new PicklingException($"{tasklet} holds an exception sent over a channel (SendException/SendThrow) that has not been delivered; such a tasklet cannot be pickled.");

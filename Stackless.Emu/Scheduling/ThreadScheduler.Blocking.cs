@@ -4,6 +4,13 @@ namespace Stackless.Emu;
 
 internal sealed partial class ThreadScheduler
 {
+    /// <summary>Marks the threaded tasklet <paramref name="tasklet"/> as waiting for a call or task outside the scheduler.</summary>
+    public void EnterBlockingCall(Tasklet tasklet)
+    {
+        Debug.Assert(tasklet.IsThreaded && tasklet == _current);
+        EnterIo(tasklet);
+    }
+
     /// <summary>
     /// Blocks the threaded tasklet <paramref name="caller"/> on I/O until <paramref name="task"/> completes, running
     /// the scheduler on the caller's thread meanwhile.
@@ -11,7 +18,7 @@ internal sealed partial class ThreadScheduler
     public void SuspendUntilComplete(Tasklet caller, Task task)
     {
         EnterBlockingCall(caller);
-        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => Post(caller, default));
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => PostTasklet(caller));
         Drive(caller, exiting: false);
         caller.ThrowIfPending();
     }
@@ -41,7 +48,7 @@ internal sealed partial class ThreadScheduler
             result = default!;
         }
 
-        Post(caller, default);
+        PostTasklet(caller);
         WaitForBaton(caller);
         Drive(caller, exiting: false);
         caller.ThrowIfPending();

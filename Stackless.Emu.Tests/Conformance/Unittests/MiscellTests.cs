@@ -327,9 +327,13 @@ public class MiscellTests
     {
         var s = Tasklet.Current;
 
-        // throw() without an exception, and an exception with arguments it cannot take, are TypeErrors.
+        // throw() without an exception, and a class that is not an exception, are TypeErrors. (The original's second case,
+        // throw(IndexError(1), (1,2,3)), passes an instance and a separate value, which C#'s Throw(Exception) cannot
+        // express; a class with arguments it has no constructor for is built as Python would build IndexError(1, 2, 3),
+        // the arguments kept in Data["args"].)
         Assert.ThrowsAny<ArgumentException>(() => s.Throw(null!, pending));
-        Assert.ThrowsAny<ArgumentException>(() => s.RaiseException(typeof(IndexOutOfRangeException), 1, 2, 3));
+        var raised = Assert.Throws<IndexOutOfRangeException>(() => s.RaiseException(typeof(IndexOutOfRangeException), 1, 2, 3));
+        Assert.Equal(new object[] { 1, 2, 3 }, (object?[])raised.Data["args"]!);
         Assert.ThrowsAny<ArgumentException>(() => s.RaiseException(typeof(string)));
     });
 

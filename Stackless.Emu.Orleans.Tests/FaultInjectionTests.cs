@@ -46,10 +46,10 @@ public sealed class FaultInjectionTests : IClassFixture<ClusterFixture>
         FaultInjection.Start(Seed, drop: 0.08, failAfter: 0.08, delay: 0.1);
         try
         {
-            await Tasklets.SpawnAsync(Unique("consumer"), () => FaultTasklets.Collect(channel, Values, 3000, collected), on: _fixture.Silos[2]);
-            await Tasklets.SpawnAsync(Unique("producer"), () => FaultTasklets.Produce(channel, Values, sent), on: _fixture.Silos[1]);
-            var report = (await Ledger.WaitAsync(collected, l => l.Count == 1))[0];
-            await Ledger.WaitAsync(sent, l => l.Count == 1);
+            await Tasklets.SpawnAsync(Unique("consumer"), () => FaultTasklets.Collect(channel, Values, 10_000, collected), on: _fixture.Silos[2]);
+            await Tasklets.SpawnAsync(Unique("producer"), () => FaultTasklets.Produce(channel, Values, 10_000, sent), on: _fixture.Silos[1]);
+            var report = (await DescribedAsync(Ledger.WaitAsync(collected, l => l.Count == 1)))[0];
+            await DescribedAsync(Ledger.WaitAsync(sent, l => l.Count == 1));
             var received = Parse(report, out _);
             Assert.Equal(received.Count, received.Distinct().Count());     // at most once
             var numbers = received.ConvertAll(v => int.Parse(v[1..], System.Globalization.CultureInfo.InvariantCulture));
@@ -77,7 +77,7 @@ public sealed class FaultInjectionTests : IClassFixture<ClusterFixture>
         try
         {
             await Tasklets.SpawnAsync(consumer, () => FaultTasklets.Collect(channel, Values, 0, collected), on: _fixture.Silos[2]);
-            await Tasklets.SpawnAsync(producer, () => FaultTasklets.Produce(channel, Values, sent), on: _fixture.Silos[1]);
+            await Tasklets.SpawnAsync(producer, () => FaultTasklets.Produce(channel, Values, 0, sent), on: _fixture.Silos[1]);
             var maxKills = Full ? 4 : 1;
             while (Ledger.Lines(collected).Count == 0)
             {
@@ -110,6 +110,19 @@ public sealed class FaultInjectionTests : IClassFixture<ClusterFixture>
             FaultInjection.Stop();
             await Tasklets.KillAsync(producer);
             await Tasklets.KillAsync(consumer);
+        }
+    }
+
+    /// <summary>Awaits <paramref name="wait"/>; when it fails, adds the cluster's description to the failure.</summary>
+    private async Task<T> DescribedAsync<T>(Task<T> wait)
+    {
+        try
+        {
+            return await wait;
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}faults {FaultInjection.Counts}{Environment.NewLine}{await Tasklets.DescribeAsync()}");
         }
     }
 

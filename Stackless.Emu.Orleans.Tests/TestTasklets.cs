@@ -113,19 +113,34 @@ public static class TestTasklets
 /// <summary>The producer and consumer of the fault-injection runs.</summary>
 public static class FaultTasklets
 {
-    /// <summary>Sends v0..v(count-1); a send whose outcome is unknown is noted and the next one follows.</summary>
-    public static async TaskletFrame Produce(IRendezvousChannel<string> channel, int count, string ledger)
+    /// <summary>
+    /// Sends v0..v(count-1); a send whose outcome is unknown, or that found no receiver within
+    /// <paramref name="timeoutMilliseconds"/> (0: wait for ever), is noted and the next one follows.
+    /// </summary>
+    public static async TaskletFrame Produce(IRendezvousChannel<string> channel, int count, int timeoutMilliseconds, string ledger)
     {
         var unknown = new List<int>();
         for (var i = 0; i < count; i++)
         {
             try
             {
-                await channel.SendAsync($"v{i}");
+                if (timeoutMilliseconds > 0)
+                {
+                    await channel.SendAsync($"v{i}", TimeSpan.FromMilliseconds(timeoutMilliseconds));
+                }
+                else
+                {
+                    await channel.SendAsync($"v{i}");
+                }
             }
-            catch (OutcomeUnknownException)
+            catch (Exception ex) when (ex is OutcomeUnknownException or TimeoutException)
             {
                 unknown.Add(i);
+            }
+            catch (Exception ex) when (ex is not TaskletExit)
+            {
+                Ledger.Add(ledger, $"error at v{i}: {ex}");
+                throw;
             }
         }
 

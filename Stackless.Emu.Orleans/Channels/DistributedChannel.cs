@@ -120,7 +120,9 @@ public sealed class DistributedChannel<T> : IRendezvousChannel<T>
         var delivery = await StartAsync(key, port, direction, value, timeout);
         if (delivery is null)
         {
-            delivery = await port.ReceiveAsync();
+            // The outcome may have arrived between the call's completion and this step (the continuation of a foreign
+            // await runs later): take it, or wait on the port. No await in between, so nothing can slip through.
+            delivery = TakeArrived(key) ?? await port.ReceiveAsync();
             LocalGroup.Current(out _).Close(key, abandoned: false);
         }
 
@@ -176,6 +178,10 @@ public sealed class DistributedChannel<T> : IRendezvousChannel<T>
 
         return null;
     }
+
+    /// <summary>The outcome of a registered operation that arrived before its tasklet waited on its port, or null.</summary>
+    private static Delivery<T>? TakeArrived(OperationKey key) =>
+        LocalGroup.Current(out _).TakeArrived(key) is { } reply ? Delivery<T>.From(reply) : null;
 
     /// <summary>Turns an outcome into the operation's result or exception.</summary>
     private T Complete(Delivery<T> delivery, string operation, TimeSpan? timeout) => delivery.Kind switch

@@ -69,6 +69,18 @@ internal sealed partial class LocalGroup
         return null;
     }
 
+    /// <summary>An outcome that arrived for a registered operation and was not handed over yet, or null.</summary>
+    public ChannelReply? TakeArrived(OperationKey key)
+    {
+        if (_operations.TryGetValue(key, out var operation) && operation.Arrived is { } arrived)
+        {
+            operation.Arrived = null;
+            return arrived;
+        }
+
+        return null;
+    }
+
     /// <summary>Closes an operation once its tasklet has its outcome (or gave up on it: <paramref name="abandoned"/>).</summary>
     public void Close(OperationKey key, bool abandoned)
     {

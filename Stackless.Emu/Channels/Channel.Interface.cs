@@ -3,8 +3,7 @@ namespace Stackless.Emu;
 public partial class Channel<T> : IRendezvousChannel<T>
 {
     // The shared channel interface (IRendezvousChannel<T>): each operation is a TaskletFrame that awaits the channel's
-    // own form, so a tasklet suspended inside it stays restorable whenever the form it awaits is (the plain send and
-    // receive are; the timed and cancellable forms are plain Tasks, as on the channel itself).
+    // own form (a library awaitable), so a tasklet suspended inside it stays restorable whenever the form it awaits is.
 
     /// <inheritdoc/>
     async TaskletFrame IRendezvousChannel<T>.SendAsync(T value) => await SendAsync(value);

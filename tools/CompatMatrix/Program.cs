@@ -93,7 +93,7 @@ internal static class Program
             }
         }
 
-        var text = matrix.Render();
+        var text = matrix.Render() + Distributed.Render(root, options.DistributedTrx is null ? null : Path.GetFullPath(options.DistributedTrx), options.Configuration);
         var committed = Path.GetFullPath(options.Output ?? Path.Combine(root, MatrixFile));
         Console.WriteLine(matrix.CountsLine);
         Console.WriteLine(matrix.SummaryLine);

@@ -222,9 +222,9 @@ internal sealed partial class ThreadScheduler
         if (!wakeupFloats && !SchedulerRegistry.AnotherMemberLive(this))
         {
             var what = blockingOn is null ? "remove itself from the runnable queue" : $"block on {blockingOn.Describe()}";
-            throw new DeadlockException(
+            throw CountDeadlock(new DeadlockException(
                 ErrorMessages.Deadlock,
-                $"{source} tried to {what}, and no other tasklet is runnable or waiting for I/O.{Environment.NewLine}{DescribeTasklets()}");
+                $"{source} tried to {what}, and no other tasklet is runnable or waiting for I/O.{Environment.NewLine}{DescribeTasklets()}"));
         }
     }
 
@@ -328,7 +328,7 @@ internal sealed partial class ThreadScheduler
 
             // ... but none is live: nobody can ever serve it.
             var message = wakeup.WaitDirection < 0 ? ErrorMessages.MainReceivingNoSender : ErrorMessages.MainSendingNoReceiver;
-            RaiseIn(wakeup, new DeadlockException(message, DescribeTasklets()));
+            RaiseIn(wakeup, CountDeadlock(new DeadlockException(message, DescribeTasklets())));
             return;
         }
 
@@ -500,6 +500,7 @@ internal sealed partial class ThreadScheduler
         }
 
         _lastRunning = next;
+        _switches++;
         if (_rare != 0)
         {
             OnSwitchRare(previous, next);

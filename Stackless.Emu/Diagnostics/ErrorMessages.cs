@@ -60,10 +60,11 @@ internal static class ErrorMessages
 
     /// <summary>The error a soft tasklet raises when it would suspend under another synchronization context.</summary>
     public static string SuspendedOutsideStep(Tasklet tasklet) =>
-        $"{tasklet} tried to suspend on a tasklet operation under another SynchronizationContext (for example inside " +
+        $"{tasklet} started a tasklet operation that may suspend under another SynchronizationContext (for example inside " +
         "JoinableTaskFactory.Run or AsyncContext.Run, or after changing SynchronizationContext.Current): that would block " +
-        "the scheduler thread the tasklet needs, for ever. Await the operation directly in the tasklet (use " +
-        "JoinableTaskFactory.RunAsync), or run code that must block in a hard tasklet (Tasklet.SpawnHard).";
+        "the scheduler thread the tasklet needs, for ever. Await tasklet operations directly in the tasklet's own code, " +
+        "outside JoinableTaskFactory.Run/RunAsync and AsyncContext.Run, or run code that must block in a hard tasklet " +
+        "(Tasklet.SpawnHard), where the synchronous forms work.";
 
     /// <summary>The error reported when a tasklet's code finished on another thread.</summary>
     public static string LeftSchedulerThread(Tasklet tasklet) =>

@@ -36,6 +36,14 @@ internal sealed partial class ThreadScheduler
                 throw new InvalidOperationException(ErrorMessages.NotAwaited);
             }
 
+            if (SynchronizationContextOf(_driverThread) != _installedContext)
+            {
+                // Inside another context's nested loop (JoinableTaskFactory.Run, AsyncContext.Run) a suspension could never
+                // be resumed. Raised here, before the operation changes anything, so the caller's own code gets it (thrown
+                // from the awaiter's OnCompleted, the runtime would rethrow it on the thread pool and end the process).
+                throw new InvalidOperationException(ErrorMessages.SuspendedOutsideStep(soft));
+            }
+
             return soft;
         }
 

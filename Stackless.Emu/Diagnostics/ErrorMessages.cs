@@ -37,6 +37,12 @@ internal static class ErrorMessages
     public const string MainReceivingNoSender = "the main tasklet is receiving without a sender available.";
     public const string MainSendingNoReceiver = "the main tasklet is sending without a receiver available.";
 
+    // Completion (System.Threading.Channels' semantics, beyond Stackless).
+    public const string ChannelCompleted = ChannelClosed + ": the channel was completed (Complete()); no value can be sent or will come any more.";
+    public const string ChannelCompletedWithError = ChannelClosed + ": the channel was completed with an error (see the inner exception); no value can be sent or will come any more.";
+    public const string ChannelAlreadyCompleted = ChannelClosed + ": the channel was already completed; use TryComplete() when several parties may complete it.";
+    public const string OpenCompleted = "A completed channel cannot be reopened: Complete() is final, as in System.Threading.Channels. Use Close() and Open() for Stackless's reversible closing.";
+
     /// <summary>The error a synchronous form raises inside a soft tasklet.</summary>
     public static string SyncFormInSoftTasklet(string syncName, string asyncName) =>
         $"{syncName} cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +

@@ -53,6 +53,9 @@ public sealed class SchedulerThread : IDisposable
     /// <summary>The managed id of the thread (the <see cref="Tasklet.ThreadId"/> of its tasklets).</summary>
     public int ThreadId => _scheduler.ThreadId;
 
+    /// <summary>The thread's synchronization context: work posted to it runs there as tasklets (see <see cref="SchedulerSynchronizationContext"/>).</summary>
+    public SchedulerSynchronizationContext SynchronizationContext => _scheduler.Context;
+
     /// <summary>Completes when the thread has stopped; faulted with the errors that escaped its tasklets, if any.</summary>
 #pragma warning disable VSTHRD003 // The task belongs to this object and is completed by its own thread.
     public Task Completion => _completion.Task;

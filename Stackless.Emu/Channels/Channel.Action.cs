@@ -15,6 +15,7 @@ public partial class Channel<T>
     private bool SendCore(Tasklet source, T value, object? error)
     {
         var scheduler = source.Scheduler;
+        scheduler.CountChannelOperation();
         if (scheduler.ChannelCallback is not null)
         {
             NotifySend(source, value, error);
@@ -93,6 +94,7 @@ public partial class Channel<T>
     private bool ReceiveCore(Tasklet source)
     {
         var scheduler = source.Scheduler;
+        scheduler.CountChannelOperation();
         if (scheduler.ChannelCallback is { } callback)
         {
             var willBlock = InCriticalSection(scheduler, 0, static (channel, _) => channel._balance <= 0);

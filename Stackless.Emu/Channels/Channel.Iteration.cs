@@ -11,7 +11,8 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
     private bool IterationEnded => Closing && Balance <= 0;
 
     /// <summary>
-    /// Iterates by receiving until the channel is closed and empty, or a sender sends <see cref="StopIteration"/>.
+    /// Iterates by receiving until the channel is closed and empty, completed (<see cref="Complete"/>) and drained, or a
+    /// sender sends <see cref="StopIteration"/>.
     /// For main and hard tasklets; soft tasklets use <c>await foreach</c>.
     /// </summary>
     public Enumerator GetEnumerator() => new(this);
@@ -49,7 +50,7 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             var caller = ThreadScheduler.Current.EnterSyncForm("foreach over a channel", "foreach over the channel");
             if (_channel.IterationEnded)
             {
-                return false;
+                return _channel.EndIteration();
             }
 
             try
@@ -60,6 +61,10 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             catch (StopIteration)
             {
                 return false;
+            }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return _channel.EndIteration();
             }
         }
 
@@ -99,7 +104,7 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             _cancellation.ThrowIfCancellationRequested();
             if (_channel.IterationEnded)
             {
-                return new ValueTask<bool>(false);
+                return new ValueTask<bool>(_channel.EndIteration());
             }
 
             var scheduler = ThreadScheduler.Current;
@@ -135,6 +140,10 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             {
                 return new ValueTask<bool>(false);
             }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return new ValueTask<bool>(_channel.EndIteration());
+            }
 
             _suspended = caller;
             return new ValueTask<bool>(this, ++_version);
@@ -157,6 +166,10 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             catch (StopIteration)
             {
                 return false;
+            }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return _channel.EndIteration();
             }
         }
 
@@ -196,6 +209,10 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             catch (StopIteration)
             {
                 return false;
+            }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return _channel.EndIteration();
             }
         }
 

@@ -12,7 +12,9 @@ namespace Stackless.Emu;
 /// This file holds the state and the properties; the operations are in <c>Channel.Send.cs</c>,
 /// <c>Channel.Receive.cs</c> and <c>Channel.Iteration.cs</c>, the shared decision logic (Stackless's
 /// <c>generic_channel_action</c>) in <c>Channel.Action.cs</c>, thread safety in <c>Channel.Sharing.cs</c>, and calls
-/// from code outside the tasklet world in <c>Channel.Foreign.cs</c>.
+/// from code outside the tasklet world in <c>Channel.Foreign.cs</c>. The BCL-shaped edges: the non-blocking forms in
+/// <c>Channel.Try.cs</c>, System.Threading.Channels' completion in <c>Channel.Completion.cs</c>, its reader and writer
+/// views in <c>Channel.Views.cs</c> (waiting for a partner in <c>Channel.PartnerWaits.cs</c>).
 /// </para>
 /// <para>
 /// Invariants: <see cref="Balance"/> equals the number of waiting senders minus waiting receivers, and all waiting
@@ -99,7 +101,12 @@ public partial class Channel<T> : IChannel, IChannelQueue
     public void Close() => SetModes(ClosingBit, ClosingBit);
 
     /// <inheritdoc/>
-    public void Open() => SetModes(ClosingBit, 0);
+    /// <exception cref="InvalidOperationException">The channel was completed (<see cref="Complete"/> is final).</exception>
+    public void Open()
+    {
+        ThrowIfCompletedOnOpen();
+        SetModes(ClosingBit, 0);
+    }
 
     Tasklet? IChannelQueue.Head => _head;
 
@@ -144,6 +151,10 @@ public partial class Channel<T> : IChannel, IChannelQueue
         TaskletChain.Append(ref _head, tasklet);
         tasklet.EnterChannel(this, direction);
         _balance += direction;
+        if ((_modes & PartnerWaitBit) != 0)
+        {
+            WakePartnerWaits(direction); // Channel.PartnerWaits.cs
+        }
     }
 
     /// <summary>Takes <paramref name="tasklet"/>, waiting on its own thread's behalf, out of the queue, restoring the balance.</summary>
@@ -166,7 +177,7 @@ public partial class Channel<T> : IChannel, IChannelQueue
 
         if (Closing)
         {
-            throw new ChannelClosedException();
+            throw ClosedError();
         }
 
         if (!source.IsForeign)

@@ -38,6 +38,12 @@ internal static class ErrorMessages
     public const string MainReceivingNoSender = "the main tasklet is receiving without a sender available.";
     public const string MainSendingNoReceiver = "the main tasklet is sending without a receiver available.";
 
+    // Completion (System.Threading.Channels' semantics, beyond Stackless).
+    public const string ChannelCompleted = ChannelClosed + ": the channel was completed (Complete()); no value can be sent or will come any more.";
+    public const string ChannelCompletedWithError = ChannelClosed + ": the channel was completed with an error (see the inner exception); no value can be sent or will come any more.";
+    public const string ChannelAlreadyCompleted = ChannelClosed + ": the channel was already completed; use TryComplete() when several parties may complete it.";
+    public const string OpenCompleted = "A completed channel cannot be reopened: Complete() is final, as in System.Threading.Channels. Use Close() and Open() for Stackless's reversible closing.";
+
     /// <summary>The error a synchronous form raises inside a soft tasklet.</summary>
     public static string SyncFormInSoftTasklet(string syncName, string asyncName) =>
         $"{syncName} cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +
@@ -68,10 +74,11 @@ internal static class ErrorMessages
 
     /// <summary>The error a soft tasklet raises when it would suspend under another synchronization context.</summary>
     public static string SuspendedOutsideStep(Tasklet tasklet) =>
-        $"{tasklet} tried to suspend on a tasklet operation under another SynchronizationContext (for example inside " +
+        $"{tasklet} started a tasklet operation that may suspend under another SynchronizationContext (for example inside " +
         "JoinableTaskFactory.Run or AsyncContext.Run, or after changing SynchronizationContext.Current): that would block " +
-        "the scheduler thread the tasklet needs, for ever. Await the operation directly in the tasklet (use " +
-        "JoinableTaskFactory.RunAsync), or run code that must block in a hard tasklet (Tasklet.SpawnHard).";
+        "the scheduler thread the tasklet needs, for ever. Await tasklet operations directly in the tasklet's own code, " +
+        "outside JoinableTaskFactory.Run/RunAsync and AsyncContext.Run, or run code that must block in a hard tasklet " +
+        "(Tasklet.SpawnHard), where the synchronous forms work.";
 
     /// <summary>The error reported when a tasklet's code finished on another thread.</summary>
     public static string LeftSchedulerThread(Tasklet tasklet) =>

@@ -39,6 +39,11 @@ public static class StacklessDiagnostics
     /// <summary>Reports <paramref name="what"/> through <see cref="ErrorHandler"/>, or on standard error.</summary>
     internal static void Report(string what, Exception? error)
     {
+        if (StacklessEventSource.Log.IsEnabled())
+        {
+            StacklessEventSource.Log.Error(what, error?.ToString() ?? string.Empty);
+        }
+
         if (ErrorHandler is { } handler)
         {
             try

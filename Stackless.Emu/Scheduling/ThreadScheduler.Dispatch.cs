@@ -36,6 +36,14 @@ internal sealed partial class ThreadScheduler
                 throw new InvalidOperationException(ErrorMessages.NotAwaited);
             }
 
+            if (SynchronizationContextOf(_driverThread) != _installedContext)
+            {
+                // Inside another context's nested loop (JoinableTaskFactory.Run, AsyncContext.Run) a suspension could never
+                // be resumed. Raised here, before the operation changes anything, so the caller's own code gets it (thrown
+                // from the awaiter's OnCompleted, the runtime would rethrow it on the thread pool and end the process).
+                throw new InvalidOperationException(ErrorMessages.SuspendedOutsideStep(soft));
+            }
+
             return soft;
         }
 
@@ -222,9 +230,9 @@ internal sealed partial class ThreadScheduler
         if (!wakeupFloats && !SchedulerRegistry.AnotherMemberLive(this))
         {
             var what = blockingOn is null ? "remove itself from the runnable queue" : $"block on {blockingOn.Describe()}";
-            throw new DeadlockException(
+            throw CountDeadlock(new DeadlockException(
                 ErrorMessages.Deadlock,
-                $"{source} tried to {what}, and no other tasklet is runnable or waiting for I/O.{Environment.NewLine}{DescribeTasklets()}");
+                $"{source} tried to {what}, and no other tasklet is runnable or waiting for I/O.{Environment.NewLine}{DescribeTasklets()}"));
         }
     }
 
@@ -328,7 +336,7 @@ internal sealed partial class ThreadScheduler
 
             // ... but none is live: nobody can ever serve it.
             var message = wakeup.WaitDirection < 0 ? ErrorMessages.MainReceivingNoSender : ErrorMessages.MainSendingNoReceiver;
-            RaiseIn(wakeup, new DeadlockException(message, DescribeTasklets()));
+            RaiseIn(wakeup, CountDeadlock(new DeadlockException(message, DescribeTasklets())));
             return;
         }
 
@@ -506,6 +514,7 @@ internal sealed partial class ThreadScheduler
         }
 
         _lastRunning = next;
+        _switches++;
         if (_rare != 0)
         {
             OnSwitchRare(previous, next);

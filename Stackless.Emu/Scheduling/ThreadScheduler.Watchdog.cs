@@ -69,6 +69,7 @@ internal sealed partial class ThreadScheduler
                 }
 
                 frame.Interrupted = victim;
+                CountWatchdogInterrupt(victim);
                 RemoveRunnable(victim);
                 ReturnToWatchdog(frame);
                 return true;
@@ -87,6 +88,7 @@ internal sealed partial class ThreadScheduler
 
         frame.SoftInterruptPending = false;
         frame.Interrupted = next;
+        CountWatchdogInterrupt(next);
         ReturnToWatchdog(frame);
         return true;
     }

@@ -14,7 +14,7 @@ namespace Stackless.Emu;
 /// <c>.Dispatch</c> (operations and the dispatch loop), <c>.Context</c> (synchronization and execution contexts),
 /// <c>.Inbox</c> (what other threads hand in), <c>.CrossThread</c> (channel wakes, remote operations, waiting for other
 /// threads), <c>.Baton</c> (hard tasklets), <c>.Blocking</c> (blocking calls), <c>.Watchdog</c>, <c>.RunMain</c>,
-/// <c>.Restorable</c>.
+/// <c>.Restorable</c>, <c>.Counters</c> (what the metrics read).
 /// </para>
 /// <para>
 /// Invariants: the runnable chain is circular and its head is the current tasklet (<see cref="_current"/>); exactly one
@@ -138,6 +138,27 @@ internal sealed partial class ThreadScheduler
 
     /// <summary>Whether a <c>Scheduler.RunMain</c> call is active on this scheduler.</summary>
     private bool _inRunMain;
+
+    // ---- counters (ThreadScheduler.Counters.cs) -----------------------------------------------------------------
+    // Plain fields, written only by the baton holder (no Interlocked, no lock); the metrics read them from any thread.
+
+    /// <summary>Switches from one running tasklet to another (Stackless's schedule-callback events).</summary>
+    private long _switches;
+
+    /// <summary>Channel operations (send, receive and their forms) started by callers on this thread.</summary>
+    private long _channelOperations;
+
+    /// <summary>Tasklets (not main, not stand-ins) of this scheduler waiting in a channel or for a wake from another thread.</summary>
+    private int _channelWaiters;
+
+    /// <summary>Wakes from channel actions on other threads delivered here.</summary>
+    private long _crossThreadWakes;
+
+    /// <summary>Deadlocks raised on this scheduler.</summary>
+    private long _deadlocks;
+
+    /// <summary>Tasklets interrupted by the watchdog of Run(timeout) on this scheduler.</summary>
+    private long _watchdogInterrupts;
 
     private ThreadScheduler()
     {

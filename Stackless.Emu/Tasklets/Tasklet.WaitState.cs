@@ -62,6 +62,7 @@ public sealed partial class Tasklet
         Debug.Assert(Wait == TaskletWait.None && direction is 1 or -1);
         _waitOn = channel;
         _bits = (_bits & ~(WaitMask | SendingBit)) | (int)TaskletWait.Channel | (direction > 0 ? SendingBit : 0);
+        _scheduler.CountChannelWait(this, 1);
     }
 
     /// <summary>Channel → None, on the owner's thread: the channel has unlinked it from its queue.</summary>
@@ -70,6 +71,7 @@ public sealed partial class Tasklet
         Debug.Assert((TaskletWait)(_bits & WaitMask) == TaskletWait.Channel);
         _waitOn = null;
         SetWait(TaskletWait.None);
+        _scheduler.CountChannelWait(this, -1);
     }
 
     /// <summary>
@@ -87,6 +89,7 @@ public sealed partial class Tasklet
     {
         Debug.Assert(Wait == TaskletWait.ChannelServed, "exactly one wake per cross-thread hand-over");
         SetWait(TaskletWait.None);
+        _scheduler.CountCrossThreadWake(this);
     }
 
     /// <summary>None → Io: it waits for something outside the scheduler (the scheduler has taken it out of the runnable chain).</summary>

@@ -11,12 +11,19 @@ internal sealed class Matrix
     private readonly List<(ConformanceTest Test, Outcome Outcome, string? Reason)> _results;
     private readonly List<ApiEntry> _inventory;
     private readonly List<NotPortedTest> _notPorted;
+    private readonly List<SuiteTest> _suite;
+    private readonly List<SuiteTest> _unaccounted;
 
+    /// <param name="suite">
+    /// Every upstream Stackless test (stackless-tests.json); empty when there is no inventory, and then the headline
+    /// counts only the ported tests.
+    /// </param>
     public Matrix(
         IReadOnlyList<ConformanceTest> tests,
         IReadOnlyDictionary<string, (Outcome Outcome, string? Message)> outcomes,
         IReadOnlyList<ApiEntry> inventory,
-        IReadOnlyList<NotPortedTest> notPorted)
+        IReadOnlyList<NotPortedTest> notPorted,
+        IReadOnlyList<SuiteTest> suite)
     {
         _results = tests
             .Select(t =>
@@ -36,7 +43,28 @@ internal sealed class Matrix
         Passed = _results.Count(r => r.Outcome == Outcome.Passed);
         Failed = _results.Count(r => r.Outcome is Outcome.Failed or Outcome.NotRun);
         Skipped = _results.Count(r => r.Outcome == Outcome.Skipped);
+
+        // The fair denominator: every upstream test except those listed as not ported (internals, python-only) and those
+        // skipped upstream; an upstream test neither ported nor listed counts as not passing.
+        _suite = [.. suite];
+        var skippedUpstream = _suite.Where(s => s.SkippedUpstream).Select(s => (s.File, s.Test)).ToHashSet();
+        _unaccounted = Unaccounted(_suite).Where(s => !s.SkippedUpstream).ToList();
+        var counted = _results.Where(r => !skippedUpstream.Contains((r.Test.File, r.Test.Test))).ToList();
+        Behavioural = Score(counted.Where(r => !r.Test.IsApiPresence), _unaccounted.Count(u => !ConformanceTest.IsApiPresenceFile(u.File)));
+        ApiPresence = Score(counted.Where(r => r.Test.IsApiPresence), _unaccounted.Count(u => ConformanceTest.IsApiPresenceFile(u.File)));
     }
+
+    private static Score Score(IEnumerable<(ConformanceTest Test, Outcome Outcome, string? Reason)> ported, int unaccounted)
+    {
+        var list = ported.ToList();
+        return new Score(list.Count(r => r.Outcome == Outcome.Passed), list.Count + unaccounted);
+    }
+
+    /// <summary>Behavioural tests (everything but the API-presence checks) against the fair denominator.</summary>
+    public Score Behavioural { get; }
+
+    /// <summary>API-presence checks (ports of the test suite's test_content.py) against the fair denominator.</summary>
+    public Score ApiPresence { get; }
 
     public int Passed { get; }
 
@@ -81,14 +109,27 @@ internal sealed class Matrix
             yield return $"{entry.File} {entry.Test} is both ported and listed as not ported in NotPorted/{entry.Source}.";
         }
 
+        if (_suite.Count > 0)
+        {
+            // A name that is not upstream is a misspelling or a test of another Stackless version: it would not be counted.
+            var upstream = _suite.Select(s => (s.File, s.Test)).ToHashSet();
+            foreach (var (test, _, _) in _results.Where(r => !upstream.Contains((r.Test.File, r.Test.Test))))
+            {
+                yield return $"{test.CSharpName} ports {test.File} {test.Test}, which is not in stackless-tests.json.";
+            }
+        }
+
         foreach (var result in _results.Where(r => r.Outcome == Outcome.NotRun))
         {
             yield return $"{result.Test.CSharpName} carries [StacklessTest] but has no result in the TRX (is it a [Fact]?).";
         }
     }
 
+    /// <summary>Upstream tests (not skipped upstream) that are neither ported nor listed as not ported.</summary>
+    public IReadOnlyList<SuiteTest> UnaccountedTests => _unaccounted;
+
     /// <summary>Stackless test methods of the suite inventory that are neither ported nor listed as not ported.</summary>
-    public List<SuiteTest> Unaccounted(IEnumerable<SuiteTest> suite)
+    private List<SuiteTest> Unaccounted(IEnumerable<SuiteTest> suite)
     {
         var accounted = _results.Select(r => (r.Test.File, r.Test.Test))
             .Concat(_notPorted.Select(n => (n.File, n.Test)))
@@ -100,7 +141,8 @@ internal sealed class Matrix
             .ToList();
     }
 
-    public string SummaryLine => $"{Passed} of {Total} portable tests passing";
+    public string SummaryLine => Invariant(
+        $"{Behavioural.Passed} of {Behavioural.Denominator} behavioural tests passing ({Behavioural.Percent}), {ApiPresence.Passed} of {ApiPresence.Denominator} API-presence checks passing");
 
     public string CountsLine => $"conformance: {Passed} passed, {Failed} failed, {Skipped} skipped";
 
@@ -114,6 +156,7 @@ internal sealed class Matrix
             .Append("--filter \"Category=Conformance\"`), their `[StacklessTest]` attributes, ")
             .Append("`Stackless.Emu.Tests/Conformance/api-inventory.json` and `Stackless.Emu.Tests/Conformance/NotPorted/*.json`.\n\n");
         md.Append("**").Append(SummaryLine).Append("**\n\n");
+        RenderDenominator(md);
         md.Append(Invariant($"Conformance tests: {Total} ({Passed} passed, {Failed} failed, {Skipped} skipped). "));
         md.Append(Invariant($"Not ported: {_notPorted.Count}"));
         var byCategory = _notPorted.GroupBy(n => n.Category, StringComparer.Ordinal)
@@ -132,6 +175,27 @@ internal sealed class Matrix
         RenderApiTable(md);
         RenderFiles(md);
         return md.ToString();
+    }
+
+    private void RenderDenominator(StringBuilder md)
+    {
+        if (_suite.Count == 0)
+        {
+            md.Append("Denominator: the ported tests only (no upstream inventory, `Stackless.Emu.Tests/Conformance/stackless-tests.json`, was read).\n\n");
+            return;
+        }
+
+        var upstream = _suite.Select(s => (s.File, s.Test)).ToHashSet();
+        var excluded = _notPorted.Select(n => (n.File, n.Test))
+            .Concat(_suite.Where(s => s.SkippedUpstream).Select(s => (s.File, s.Test)))
+            .Where(upstream.Contains)
+            .ToHashSet();
+        md.Append(Invariant($"Denominator: the {upstream.Count} upstream tests of `Stackless.Emu.Tests/Conformance/stackless-tests.json` "))
+            .Append("(stackless-dev/cpython Stackless/unittests and stackless-dev/stackless-testsuite v3_1, listed from the sources) ")
+            .Append(Invariant($"minus the {excluded.Count} listed in `NotPorted/*.json` as internals or python-only or skipped upstream: "))
+            .Append(Invariant($"{Behavioural.Denominator + ApiPresence.Denominator}, of which {_unaccounted.Count} are neither ported nor listed and count as not passing. "))
+            .Append("API-presence checks are the ports of the test suite's `test_content.py` files, which check by reflection ")
+            .Append("that a name exists with the right kind; every other test is behavioural.\n\n");
     }
 
     private void RenderApiTable(StringBuilder md)
@@ -230,7 +294,7 @@ internal sealed class Matrix
     private void RenderFiles(StringBuilder md)
     {
         md.Append("## Stackless test files\n\n");
-        var files = _results.Select(r => r.Test.File).Concat(_notPorted.Select(n => n.File))
+        var files = _results.Select(r => r.Test.File).Concat(_notPorted.Select(n => n.File)).Concat(_unaccounted.Select(u => u.File))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0)
         {
@@ -238,8 +302,8 @@ internal sealed class Matrix
             return;
         }
 
-        md.Append("| file | ported | passing | failing | skipped | not ported |\n");
-        md.Append("|---|---|---|---|---|---|\n");
+        md.Append("| file | ported | passing | failing | skipped | not ported | neither ported nor listed |\n");
+        md.Append("|---|---|---|---|---|---|---|\n");
         foreach (var file in files)
         {
             var ported = _results.Where(r => r.Test.File == file).ToList();
@@ -247,7 +311,8 @@ internal sealed class Matrix
                 .Append(Invariant($"{ported.Count(r => r.Outcome == Outcome.Passed)} | "))
                 .Append(Invariant($"{ported.Count(r => r.Outcome is Outcome.Failed or Outcome.NotRun)} | "))
                 .Append(Invariant($"{ported.Count(r => r.Outcome == Outcome.Skipped)} | "))
-                .Append(Invariant($"{_notPorted.Count(n => n.File == file)} |\n"));
+                .Append(Invariant($"{_notPorted.Count(n => n.File == file)} | "))
+                .Append(Invariant($"{_unaccounted.Count(u => u.File == file)} |\n"));
         }
 
         md.Append('\n');
@@ -272,6 +337,18 @@ internal sealed class Matrix
                     };
                     md.Append("| ").Append(Code(test.Test)).Append(" | ").Append(Code(test.ShortCSharpName)).Append(" | ")
                         .Append(Cell(result)).Append(" |\n");
+                }
+
+                md.Append('\n');
+            }
+
+            var unaccounted = _unaccounted.Where(u => u.File == file).ToList();
+            if (unaccounted.Count > 0)
+            {
+                md.Append("Neither ported nor listed (counted as not passing):\n\n| Stackless test |\n|---|\n");
+                foreach (var entry in unaccounted)
+                {
+                    md.Append("| ").Append(Code(entry.Test)).Append(" |\n");
                 }
 
                 md.Append('\n');

@@ -16,8 +16,9 @@ internal sealed class Options
           --distributed-trx <file>  TRX of Stackless.Emu.Orleans.Tests for the "Across machines" section (default: run them)
           --check                 do not write; regenerate to a temporary file and fail (exit 1) if it differs
                                   from the committed compat-matrix.md
-          --suite-inventory <file>  stackless-tests.json: also report (on the console only) Stackless test methods
-                                  that are neither ported nor listed as not ported
+          --suite-inventory <file>  the upstream test inventory for the headline's denominator (default:
+                                  Stackless.Emu.Tests/Conformance/stackless-tests.json, written by
+                                  tools/CompatMatrix/suite-inventory.py); tests neither ported nor listed count as failing
           --help                  this text
 
         Exit codes: 0 success; 1 --check found a difference; 2 usage or infrastructure error (no TRX, no assembly).

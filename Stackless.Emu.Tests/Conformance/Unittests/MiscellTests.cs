@@ -874,7 +874,7 @@ public class MiscellTests
     });
 
     [Fact(Skip = NoErrorHandler)]
-    [StacklessTest(File, "TestErrorHandler.test_broken_handler", "stackless.set_error_handler", "stackless.run")]
+    [StacklessTest(File, "TestErrorHandler.test_borken_handler", "stackless.set_error_handler", "stackless.run")]
     public void ErrorHandler_test_broken_handler() => Isolated.Run(() =>
     {
         var state = new ErrorHandlerState();
@@ -891,7 +891,7 @@ public class MiscellTests
     });
 
     [Fact(Skip = NoErrorHandler)]
-    [StacklessTest(File, "TestErrorHandler.test_early_throw", "stackless.set_error_handler", "tasklet.throw")]
+    [StacklessTest(File, "TestErrorHandler.test_early_hrow", "stackless.set_error_handler", "tasklet.throw")]
     public void ErrorHandler_test_early_throw() => Isolated.Run(() =>
     {
         var state = new ErrorHandlerState();

@@ -28,6 +28,12 @@ internal sealed partial class ThreadScheduler
     [ThreadStatic]
     private static ThreadScheduler? t_current;
 
+    /// <summary>The end of the inbox stack: a claimed NextLink is never null while the tasklet is queued (an inert object).</summary>
+    private static readonly Tasklet s_inboxEnd = (Tasklet)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(Tasklet));
+
+    /// <summary>The scheduler whose main set up tasklets, carried by main's flow (ThreadScheduler.Orphans.cs).</summary>
+    private static readonly AsyncLocal<ThreadScheduler?> s_mainFlow = new();
+
     // ---- the tasklets -------------------------------------------------------------------------------------------
 
     private readonly Tasklet _main;
@@ -138,6 +144,15 @@ internal sealed partial class ThreadScheduler
 
     /// <summary>Whether a <c>Scheduler.RunMain</c> call is active on this scheduler.</summary>
     private bool _inRunMain;
+
+    /// <summary>Whether main's flow carries this scheduler's mark (ThreadScheduler.Orphans.cs).</summary>
+    private bool _mainFlowMarked;
+
+    // ---- the stall detector's samples (ThreadScheduler.Stalls.cs; written by the detector's timer thread) ----------
+
+    private long _stallSample = -1;
+    private long _stallSince;
+    private bool _stallReported;
 
     // ---- counters (ThreadScheduler.Counters.cs) -----------------------------------------------------------------
     // Plain fields, written only by the baton holder (no Interlocked, no lock); the metrics read them from any thread.

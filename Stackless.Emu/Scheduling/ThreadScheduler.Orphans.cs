@@ -19,6 +19,7 @@ internal sealed partial class ThreadScheduler
         {
             _mainFlowMarked = true;
             s_mainFlow.Value = this;
+            _ambientExecutionContext = ExecutionContextOf(Thread.CurrentThread); // main's, now with the mark
         }
     }
 

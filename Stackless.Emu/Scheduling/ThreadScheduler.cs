@@ -90,6 +90,12 @@ internal sealed partial class ThreadScheduler
     /// <summary>The managed id of <see cref="_driverThread"/>.</summary>
     private volatile int _driverThreadId;
 
+    /// <summary>
+    /// The execution context most tasklets of this scheduler run under: main's when the scheduler was created, or when
+    /// main first set up a tasklet (null when no AsyncLocal is in use). A tasklet with another keeps its own.
+    /// </summary>
+    private ExecutionContext? _ambientExecutionContext;
+
     // ---- the inbox (ThreadScheduler.Inbox.cs) -------------------------------------------------------------------
 
     /// <summary>Tasklets handed in by other threads (I/O completions, channel wakes), a lock-free stack through their NextLink.</summary>
@@ -183,6 +189,7 @@ internal sealed partial class ThreadScheduler
         ThreadId = thread.ManagedThreadId;
         _driverThreadId = ThreadId;
         _context = new SchedulerSynchronizationContext(this);
+        _ambientExecutionContext = ExecutionContextOf(thread);
         _main = Tasklet.CreateMain(this);
         AppendRunnable(_main);
         _lastRunning = _main;
@@ -206,6 +213,9 @@ internal sealed partial class ThreadScheduler
 
     /// <summary>The main tasklet.</summary>
     public Tasklet MainTasklet => _main;
+
+    /// <summary>The execution context most of this scheduler's tasklets run under (see <see cref="_ambientExecutionContext"/>).</summary>
+    public ExecutionContext? AmbientExecutionContext => _ambientExecutionContext;
 
     /// <summary>The running tasklet (Stackless's <c>current</c>); inside the schedule callback, the previous one.</summary>
     public Tasklet Executing => _executingOverride ?? _executingSoft ?? _current ?? _main;

@@ -101,6 +101,7 @@ public sealed partial class Tasklet
         _bits |= AliveBit | StartedBit;
         ClearResume();
         SetResume(innermost);
+        CaptureExecutionContext(); // Stackless's __setstate__ gives the tasklet the loader's context
         _scheduler.RememberAlive(this);
     }
 
@@ -108,6 +109,7 @@ public sealed partial class Tasklet
     internal void AdoptAlive()
     {
         _bits |= AliveBit;
+        CaptureExecutionContext();
         _scheduler.RememberAlive(this);
     }
 }

@@ -21,6 +21,9 @@ public readonly struct ReceiveAwaitable<T> : ICriticalNotifyCompletion
     /// <summary>Returns this awaitable (the await pattern).</summary>
     public ReceiveAwaitable<T> GetAwaiter() => this;
 
+    /// <summary>The tasklet this receive suspends, or null when the value was there at once (read by the pickler).</summary>
+    internal Tasklet? SuspendedTasklet => _suspended;
+
     /// <summary>True when the value was received without suspending.</summary>
     public bool IsCompleted => _suspended is null;
 

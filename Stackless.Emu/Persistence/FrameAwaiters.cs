@@ -1,38 +1,44 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 
 namespace Stackless.Emu;
 
 /// <summary>
-/// Reads and rebuilds the awaiter fields of a suspended frame: an awaited child frame, or a pending operation on one of
-/// the library's awaitables (receive, or a switch: schedule, send, run, ...), and the hand-over slot of a tasklet.
+/// The pickler's one window on the core: every read of a suspended tasklet's state (where it waits, its hand-over slot,
+/// its awaiters, its body and root frame) and every write that restores one goes through here, with typed accessors
+/// (no private field is read by name), so a change of the core's awaitables or wait state is adapted in this file only.
 /// </summary>
 internal static class FrameAwaiters
 {
-    private const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
-    private const BindingFlags Internal = BindingFlags.Static | BindingFlags.NonPublic;
+    private const BindingFlags Private = BindingFlags.Static | BindingFlags.NonPublic;
+
+    private static readonly ConcurrentDictionary<Type, Func<object, Tasklet?>> ReceiveSuspenders = new();
+    private static readonly ConcurrentDictionary<Type, Func<FrameBox, object>> ChildAwaiters = new();
+    private static readonly ConcurrentDictionary<Type, Func<Tasklet, object>> ReceiveAwaiters = new();
+    private static readonly ConcurrentDictionary<Type, Func<object, (object? Value, object? Error)>> SlotReaders = new();
+    private static readonly ConcurrentDictionary<Type, Action<Tasklet, object?>> SlotWriters = new();
+    private static readonly ConcurrentDictionary<Type, Func<FrameBox, object>> Builders = new();
+
+    // ---------------------------------------------------------------- awaiters and builders
 
     /// <summary>The child frame a TaskletFrame awaiter (boxed) waits for, or null.</summary>
     public static FrameBox? ChildOf(object? awaiter) => awaiter is IFrameAwaiter frame ? frame.Box : null;
 
     /// <summary>The tasklet a boxed <see cref="ReceiveAwaitable{T}"/> or <see cref="SwitchAwaitable"/> suspends, or null.</summary>
-    public static Tasklet? SuspendedBy(object? awaiter)
+    public static Tasklet? SuspendedBy(object? awaiter) => awaiter switch
     {
-        if (awaiter is null)
-        {
-            return null;
-        }
+        null => null,
+        SwitchAwaitable operation => operation.SuspendedTasklet,
+        _ when ReceiveElementType(awaiter.GetType()) is { } element =>
+            ReceiveSuspenders.GetOrAdd(element, static e => Typed<Func<object, Tasklet?>>(nameof(SuspendedByReceive), e))(awaiter),
+        _ => null,
+    };
 
-        var type = awaiter.GetType();
-        if (type == typeof(SwitchAwaitable))
-        {
-            var suspends = (bool)type.GetField("_suspends", Private)!.GetValue(awaiter)!;
-            return suspends ? (Tasklet?)type.GetField("_tasklet", Private)!.GetValue(awaiter) : null;
-        }
+    /// <summary>The result type of the frame a child awaiter type waits for (<see cref="VoidResult"/> for <see cref="TaskletFrameAwaiter"/>).</summary>
+    public static Type ChildResultType(Type awaiterType) =>
+        awaiterType == typeof(TaskletFrameAwaiter) ? typeof(VoidResult) : awaiterType.GetGenericArguments()[0];
 
-        return (Tasklet?)type.GetField("_suspended", Private)!.GetValue(awaiter);
-    }
-
-    /// <summary>A boxed awaiter of <paramref name="awaiterType"/> waiting for <paramref name="child"/>.</summary>
+    /// <summary>A boxed awaiter of <paramref name="awaiterType"/> waiting for <paramref name="child"/>, whose result type must be <see cref="ChildResultType"/>.</summary>
     public static object ChildAwaiter(Type awaiterType, FrameBox child)
     {
         if (awaiterType == typeof(TaskletFrameAwaiter))
@@ -40,8 +46,7 @@ internal static class FrameAwaiters
             return new TaskletFrameAwaiter(new TaskletFrameAwaiter<VoidResult>((FrameBox<VoidResult>)child, default, null));
         }
 
-        var result = awaiterType.GetGenericArguments()[0];
-        return typeof(FrameAwaiters).GetMethod(nameof(MakeChildAwaiter), Internal)!.MakeGenericMethod(result).Invoke(null, [child])!;
+        return ChildAwaiters.GetOrAdd(awaiterType.GetGenericArguments()[0], static r => Typed<Func<FrameBox, object>>(nameof(MakeChildAwaiter), r))(child);
     }
 
     /// <summary>A boxed library awaiter of <paramref name="awaiterType"/> suspending <paramref name="tasklet"/>.</summary>
@@ -52,24 +57,12 @@ internal static class FrameAwaiters
             return new SwitchAwaitable(tasklet, suspends: true);
         }
 
-        var element = awaiterType.GetGenericArguments()[0];
-        return typeof(FrameAwaiters).GetMethod(nameof(MakeReceiveAwaiter), Internal)!.MakeGenericMethod(element).Invoke(null, [tasklet])!;
+        return ReceiveAwaiters.GetOrAdd(awaiterType.GetGenericArguments()[0], static e => Typed<Func<Tasklet, object>>(nameof(MakeReceiveAwaiter), e))(tasklet);
     }
 
     /// <summary>The element type of a boxed or declared <see cref="ReceiveAwaitable{T}"/>, or null for a switch.</summary>
     public static Type? ReceiveElementType(Type awaiterType) =>
         awaiterType.IsGenericType && awaiterType.GetGenericTypeDefinition() == typeof(ReceiveAwaitable<>) ? awaiterType.GetGenericArguments()[0] : null;
-
-    /// <summary>The value and error in a tasklet's hand-over slot (a <c>TransferSlot&lt;T&gt;</c>).</summary>
-    public static (object? Value, object? Error) ReadSlot(object slot)
-    {
-        var type = slot.GetType();
-        return (type.GetField("Value")!.GetValue(slot), type.GetField("Error")!.GetValue(slot));
-    }
-
-    /// <summary>Puts <paramref name="value"/> into <paramref name="tasklet"/>'s hand-over slot for <paramref name="element"/>.</summary>
-    public static void WriteSlot(Tasklet tasklet, Type element, object? value) =>
-        typeof(FrameAwaiters).GetMethod(nameof(WriteSlotOf), Internal)!.MakeGenericMethod(element).Invoke(null, [tasklet, value]);
 
     /// <summary>The builder value that binds a restored state machine to <paramref name="box"/>.</summary>
     public static object BuilderFor(Type builderType, FrameBox box)
@@ -79,7 +72,7 @@ internal static class FrameAwaiters
             return TaskletFrameMethodBuilder.ForBox((FrameBox<VoidResult>)box);
         }
 
-        return builderType.GetMethod(nameof(TaskletFrameMethodBuilder.ForBox), Internal)!.Invoke(null, [box])!;
+        return Builders.GetOrAdd(builderType.GetGenericArguments()[0], static r => Typed<Func<FrameBox, object>>(nameof(MakeBuilder), r))(box);
     }
 
     /// <summary>The result type of a frame whose builder field has <paramref name="builderType"/>, or null if it is not a TaskletFrame builder.</summary>
@@ -95,12 +88,131 @@ internal static class FrameAwaiters
             : null;
     }
 
-    private static TaskletFrameAwaiter<TResult> MakeChildAwaiter<TResult>(FrameBox child) => new TaskletFrameAwaiter<TResult>((FrameBox<TResult>)child, default!, null);
+    /// <summary>An empty box for a restored frame of state machine type <paramref name="stateMachine"/>.</summary>
+    public static FrameBox CreateBox(Type stateMachine, Type result) =>
+        (FrameBox)Activator.CreateInstance(typeof(StateMachineBox<,>).MakeGenericType(stateMachine, result))!;
 
-    private static ReceiveAwaitable<T> MakeReceiveAwaiter<T>(Tasklet tasklet) => new ReceiveAwaitable<T>(tasklet, default!);
+    /// <summary>Whether <paramref name="returnType"/> is <see cref="TaskletFrame"/> or a <see cref="TaskletFrame{TResult}"/>.</summary>
+    public static bool IsTaskletFrame(Type returnType) =>
+        returnType == typeof(TaskletFrame) || (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(TaskletFrame<>));
+
+    // ---------------------------------------------------------------- a tasklet's state
+
+    /// <summary>Where <paramref name="tasklet"/> is: in the runnable queue, in a channel's queue (which, which way), or neither.</summary>
+    public static TaskletWait WaitOf(Tasklet tasklet)
+    {
+        if ((tasklet.Flags & TaskletFlags.InChannel) != 0)
+        {
+            return new TaskletWait(TaskletPlace.Channel, tasklet.BlockedOn as IPicklableChannel, tasklet.BlockedDirection);
+        }
+
+        return new TaskletWait((tasklet.Flags & TaskletFlags.InRunnable) != 0 ? TaskletPlace.Runnable : TaskletPlace.None, null, 0);
+    }
+
+    /// <summary>The position of each tasklet in this thread's runnable queue, after the running one (0 runs next).</summary>
+    public static Dictionary<Tasklet, int> RunnableOrder()
+    {
+        var order = new Dictionary<Tasklet, int>(ReferenceEqualityComparer.Instance);
+        var current = ThreadScheduler.Current.Executing;
+        var position = 0;
+        for (var t = current.NextLink; t is not null && t != current && (t.Flags & TaskletFlags.InRunnable) != 0; t = t.NextLink)
+        {
+            order[t] = position++;
+        }
+
+        return order;
+    }
+
+    /// <summary>Whether <paramref name="tasklet"/> belongs to this thread's scheduler.</summary>
+    public static bool IsOnThisThread(Tasklet tasklet) => tasklet.Scheduler == ThreadScheduler.Current;
+
+    /// <summary>Whether the body of <paramref name="tasklet"/> has begun to run.</summary>
+    public static bool HasStarted(Tasklet tasklet) => tasklet.Started;
+
+    /// <summary>The body delegate of a soft tasklet, for one that has not started and has no root frame.</summary>
+    public static Func<Task>? BodyOf(Tasklet tasklet) => tasklet.SoftBody;
+
+    /// <summary>The root frame of a tasklet created by <see cref="Tasklet.CreateFrame"/> (or restored), or null.</summary>
+    public static FrameBox? RootFrameOf(Tasklet tasklet) => tasklet.CurrentRootFrame;
+
+    /// <summary>The tasklet's <see cref="Tasklet.Items"/>, or null when none was ever stored.</summary>
+    public static Dictionary<string, object?>? ItemsOf(Tasklet tasklet) => tasklet.ItemsIfAny;
+
+    /// <summary>The value and error in <paramref name="tasklet"/>'s hand-over slot, or null when it has none.</summary>
+    public static (object? Value, object? Error)? ReadSlot(Tasklet tasklet)
+    {
+        var slot = tasklet.Slot;
+        if (slot is null)
+        {
+            return null;
+        }
+
+        var element = slot.GetType().GetGenericArguments()[0];
+        return SlotReaders.GetOrAdd(element, static e => Typed<Func<object, (object?, object?)>>(nameof(ReadSlotOf), e))(slot);
+    }
+
+    // ---------------------------------------------------------------- restoring
+
+    /// <summary>A new soft tasklet of this thread, unbound, to restore into.</summary>
+    public static Tasklet NewTasklet() => new();
+
+    /// <summary>Puts <paramref name="value"/> into <paramref name="tasklet"/>'s hand-over slot for <paramref name="element"/>.</summary>
+    public static void WriteSlot(Tasklet tasklet, Type element, object? value) =>
+        SlotWriters.GetOrAdd(element, static e => Typed<Action<Tasklet, object?>>(nameof(WriteSlotOf), e))(tasklet, value);
+
+    /// <summary>Makes <paramref name="root"/> the body of <paramref name="tasklet"/> (not started).</summary>
+    public static void AdoptRoot(Tasklet tasklet, FrameBox root) => tasklet.AdoptRoot(root);
+
+    /// <summary>Binds a restored body delegate to <paramref name="tasklet"/> (not started).</summary>
+    public static void AdoptBody(Tasklet tasklet, Func<Task> body) => tasklet.AdoptBody(body);
+
+    /// <summary>Makes <paramref name="tasklet"/> alive, started and suspended at <paramref name="innermost"/>, paused.</summary>
+    public static void AdoptSuspended(Tasklet tasklet, FrameBox root, FrameBox innermost) => tasklet.AdoptSuspended(root, innermost);
+
+    /// <summary>Makes a tasklet that had been set up (not started) alive, paused.</summary>
+    public static void AdoptAlive(Tasklet tasklet) => tasklet.AdoptAlive();
+
+    /// <summary>Appends <paramref name="tasklet"/> to <paramref name="channel"/>'s queue, waiting in <paramref name="direction"/>.</summary>
+    public static void RestoreWaiter(IPicklableChannel channel, Tasklet tasklet, int direction, object? value) =>
+        channel.RestoreWaiter(tasklet, direction, value);
+
+    // ---------------------------------------------------------------- typed helpers, bound once per type argument
+
+    private static TDelegate Typed<TDelegate>(string name, Type argument)
+        where TDelegate : Delegate =>
+        typeof(FrameAwaiters).GetMethod(name, Private)!.MakeGenericMethod(argument).CreateDelegate<TDelegate>();
+
+#pragma warning disable CA1859 // Bound to Func<..., object> delegates: the boxed awaiter or builder is what the field setter takes.
+    private static Tasklet? SuspendedByReceive<T>(object awaiter) => ((ReceiveAwaitable<T>)awaiter).SuspendedTasklet;
+
+    private static object MakeChildAwaiter<TResult>(FrameBox child) => new TaskletFrameAwaiter<TResult>((FrameBox<TResult>)child, default!, null);
+
+    private static object MakeReceiveAwaiter<T>(Tasklet tasklet) => new ReceiveAwaitable<T>(tasklet, default!);
+
+    private static object MakeBuilder<TResult>(FrameBox box) => TaskletFrameMethodBuilder<TResult>.ForBox((FrameBox<TResult>)box);
+
+#pragma warning restore CA1859
+
+    private static (object? Value, object? Error) ReadSlotOf<T>(object slot) => (((TransferSlot<T>)slot).Value, ((TransferSlot<T>)slot).Error);
 
     private static void WriteSlotOf<T>(Tasklet tasklet, object? value) => tasklet.SlotFor<T>().Value = (T)value!;
 }
+
+/// <summary>Where a tasklet is queued, as the pickler sees it.</summary>
+internal enum TaskletPlace
+{
+    /// <summary>In no queue: paused, or not set up.</summary>
+    None,
+
+    /// <summary>In the runnable queue.</summary>
+    Runnable,
+
+    /// <summary>In a channel's queue of waiters.</summary>
+    Channel,
+}
+
+/// <summary>Where a tasklet waits: its place, and for a channel, which one (null if it cannot be pickled) and which way (1 send, -1 receive).</summary>
+internal readonly record struct TaskletWait(TaskletPlace Place, IPicklableChannel? Channel, int Direction);
 
 /// <summary>Gives the pickler the frame a TaskletFrame awaiter waits for.</summary>
 internal interface IFrameAwaiter

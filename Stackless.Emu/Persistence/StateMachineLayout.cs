@@ -6,7 +6,8 @@ using System.Text;
 namespace Stackless.Emu;
 
 /// <summary>
-/// The instance fields of a type the pickler saves field by field (a state machine, a closure, a <c>this</c> object),
+/// The instance fields of a type the pickler saves field by field (a state machine, a closure, an iterator, a
+/// <c>[PickleByFields]</c> object),
 /// and a hash of that layout, recorded in the pickle and compared on load so a different build is refused instead of
 /// resuming corrupted state.
 /// </summary>
@@ -31,6 +32,12 @@ internal sealed class StateMachineLayout
 
         fields.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         Fields = fields;
+        IndexOf = new Dictionary<string, int>(fields.Count, StringComparer.Ordinal);
+        for (var i = 0; i < fields.Count; i++)
+        {
+            IndexOf[fields[i].Key] = i;
+        }
+
         var text = new StringBuilder(type.IsValueType ? "struct " : "class ").Append(PickleTypes.Describe(type)).Append('\n');
         foreach (var (key, field) in fields)
         {
@@ -45,6 +52,9 @@ internal sealed class StateMachineLayout
 
     /// <summary>Every instance field (inherited ones keyed <c>Base::name</c>), sorted by key.</summary>
     public List<(string Key, FieldInfo Field)> Fields { get; }
+
+    /// <summary>The position in <see cref="Fields"/> of each key.</summary>
+    public Dictionary<string, int> IndexOf { get; }
 
     /// <summary>A hash of the type's kind, name and fields (names and types).</summary>
     public string Hash { get; }

@@ -21,6 +21,9 @@ public readonly struct SwitchAwaitable : ICriticalNotifyCompletion
     /// <summary>Returns this awaitable (the await pattern).</summary>
     public SwitchAwaitable GetAwaiter() => this;
 
+    /// <summary>The tasklet this operation suspends, or null when it completes at once (read by the pickler).</summary>
+    internal Tasklet? SuspendedTasklet => _suspends ? _tasklet : null;
+
     /// <summary>False when the calling tasklet must suspend.</summary>
     public bool IsCompleted => !_suspends;
 

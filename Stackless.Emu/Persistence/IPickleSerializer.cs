@@ -22,12 +22,22 @@ public interface IPickleSerializer
     object? Deserialize(ref Utf8JsonReader reader, Type type);
 }
 
-/// <summary>The default <see cref="IPickleSerializer"/>: System.Text.Json, with public fields included.</summary>
+/// <summary>
+/// The default <see cref="IPickleSerializer"/>: System.Text.Json, with public fields included. A tasklet or channel met
+/// inside a value it saves is refused with advice (it would otherwise try to enumerate the channel): such values belong
+/// in a [PickleByFields] class, whose fields the pickler saves itself.
+/// </summary>
 public sealed class JsonPickleSerializer : IPickleSerializer
 {
     /// <summary>Creates the serializer with <paramref name="options"/>, or with the defaults (fields included).</summary>
-    public JsonPickleSerializer(JsonSerializerOptions? options = null) =>
+    public JsonPickleSerializer(JsonSerializerOptions? options = null)
+    {
         Options = options ?? new JsonSerializerOptions { IncludeFields = true };
+        if (!Options.IsReadOnly)
+        {
+            Options.Converters.Insert(0, new LibraryTypeRefusal());
+        }
+    }
 
     /// <summary>The options; add converters here (<see cref="JsonSerializerOptions.Converters"/>) before the first use.</summary>
     public JsonSerializerOptions Options { get; }
@@ -37,4 +47,25 @@ public sealed class JsonPickleSerializer : IPickleSerializer
 
     /// <inheritdoc/>
     public object? Deserialize(ref Utf8JsonReader reader, Type type) => JsonSerializer.Deserialize(ref reader, type, Options);
+}
+
+/// <summary>Refuses tasklets and channels inside values the serializer saves, with advice.</summary>
+internal sealed class LibraryTypeRefusal : System.Text.Json.Serialization.JsonConverterFactory
+{
+    /// <inheritdoc/>
+    public override bool CanConvert(Type typeToConvert) => typeToConvert == typeof(Tasklet) || typeof(IChannel).IsAssignableFrom(typeToConvert);
+
+    /// <inheritdoc/>
+    public override System.Text.Json.Serialization.JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (System.Text.Json.Serialization.JsonConverter)Activator.CreateInstance(typeof(Refusal<>).MakeGenericType(typeToConvert))!;
+
+    private sealed class Refusal<T> : System.Text.Json.Serialization.JsonConverter<T>
+    {
+        private static readonly string Message =
+            $"A {typeof(T).Name} inside a value saved by the serializer cannot be pickled there: mark the class that holds it [PickleByFields], so the pickler saves its fields itself (channels and tasklets then keep their identity).";
+
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => throw new NotSupportedException(Message);
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => throw new NotSupportedException(Message);
+    }
 }

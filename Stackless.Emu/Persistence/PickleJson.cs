@@ -129,6 +129,31 @@ internal ref struct PickleJson
         return _reader.TryGetInt32(out var value) ? value : throw Error("Expected a 32-bit integer.");
     }
 
+    /// <summary>The current number, as a <see cref="long"/>.</summary>
+    public readonly long ReadInt64()
+    {
+        Expect(JsonTokenType.Number);
+        return _reader.TryGetInt64(out var value) ? value : throw Error("Expected a 64-bit integer.");
+    }
+
+    /// <summary>The current number (or NaN or an infinity, written as a string), as a <see cref="double"/>.</summary>
+    public readonly double ReadDouble()
+    {
+        if (_reader.TokenType == JsonTokenType.String)
+        {
+            return _reader.GetString() switch
+            {
+                PickleFormat.Value.NaN => double.NaN,
+                PickleFormat.Value.PositiveInfinity => double.PositiveInfinity,
+                PickleFormat.Value.NegativeInfinity => double.NegativeInfinity,
+                _ => throw Error("Expected a number, NaN or an infinity."),
+            };
+        }
+
+        Expect(JsonTokenType.Number);
+        return _reader.TryGetDouble(out var value) && double.IsFinite(value) ? value : throw Error("Expected a finite number.");
+    }
+
     /// <summary>The current number, an index below <paramref name="count"/> into a table of <paramref name="what"/>s.</summary>
     public readonly int ReadIndex(int count, string what)
     {

@@ -12,14 +12,16 @@ internal sealed class PickleLocation
     private readonly PickleLocation? _parent;
     private readonly string _what;
     private readonly string? _name;
-    private readonly int _index;
+    private readonly bool _counter;
+    private int _index;
 
-    private PickleLocation(PickleLocation? parent, string what, string? name, int index)
+    private PickleLocation(PickleLocation? parent, string what, string? name, int index, bool counter = false)
     {
         _parent = parent;
         _what = what;
         _name = name;
         _index = index;
+        _counter = counter;
     }
 
     /// <summary>The outermost location: the pickle as a whole.</summary>
@@ -30,6 +32,18 @@ internal sealed class PickleLocation
 
     /// <summary>A numbered part of this location (<c>tasklet #2</c>, <c>element 5</c>).</summary>
     public PickleLocation Numbered(string what, int index) => new(this, what, null, index);
+
+    /// <summary>
+    /// A numbered part whose number the reader moves along a collection (<see cref="Index"/>), so a million elements do
+    /// not make a million locations. Never keep it: its number changes.
+    /// </summary>
+    public PickleLocation Counter(string what) => new(this, what, null, 0, counter: true);
+
+    /// <summary>The number of a <see cref="Counter"/>.</summary>
+    public int Index
+    {
+        set => _index = _counter ? value : throw new InvalidOperationException("Only a counter location is renumbered.");
+    }
 
     /// <summary>A part without name or number (<c>the tempval</c>).</summary>
     public PickleLocation Part(string what) => new(this, what, null, -1);

@@ -388,10 +388,17 @@ internal sealed partial class PickleReader
         var target = _objects[i]!;
         var where = ObjectWhere(i).Named("object", PickleTypes.Describe(shell.Type));
         var reader = At(shell.Content, where);
+        if (TryFillDirect(ref reader, target))
+        {
+            return;
+        }
+
+        var element = where.Counter(collection.Shape == CollectionShape.Map ? "entry" : "element");
+        reader.Where = element;
         var index = 0;
         while (reader.NextInArray())
         {
-            reader.Where = where.Numbered(collection.Shape == CollectionShape.Map ? "entry" : "element", index);
+            element.Index = index;
             object? item, value = null;
             if (collection.Shape == CollectionShape.Map)
             {
@@ -424,6 +431,80 @@ internal sealed partial class PickleReader
             }
 
             index++;
+        }
+    }
+
+    /// <summary>Fills lists and arrays of numbers, booleans and strings without boxing each element.</summary>
+    private static bool TryFillDirect(ref PickleJson reader, object target)
+    {
+        var i = 0;
+        switch (target)
+        {
+            case List<int> list:
+                while (reader.NextInArray())
+                {
+                    list.Add(reader.ReadInt32());
+                }
+
+                return true;
+            case int[] array:
+                while (reader.NextInArray())
+                {
+                    array[i++] = reader.ReadInt32();
+                }
+
+                return true;
+            case List<long> list:
+                while (reader.NextInArray())
+                {
+                    list.Add(reader.ReadInt64());
+                }
+
+                return true;
+            case long[] array:
+                while (reader.NextInArray())
+                {
+                    array[i++] = reader.ReadInt64();
+                }
+
+                return true;
+            case List<double> list:
+                while (reader.NextInArray())
+                {
+                    list.Add(reader.ReadDouble());
+                }
+
+                return true;
+            case double[] array:
+                while (reader.NextInArray())
+                {
+                    array[i++] = reader.ReadDouble();
+                }
+
+                return true;
+            case List<bool> list:
+                while (reader.NextInArray())
+                {
+                    list.Add(reader.ReadBoolean());
+                }
+
+                return true;
+            case List<string> list:
+                while (reader.NextInArray())
+                {
+                    list.Add(reader.ReadNullableString()!);
+                }
+
+                return true;
+            case string[] array:
+                while (reader.NextInArray())
+                {
+                    array[i++] = reader.ReadNullableString()!;
+                }
+
+                return true;
+            default:
+                return false;
         }
     }
 

@@ -19,6 +19,12 @@ internal sealed partial class PickleReader
             case JsonTokenType.StartObject when FirstKey(reader) is ['$', ..] key:
                 value = ReadSpecial(ref reader, key, declared);
                 break;
+            case JsonTokenType.String when declared != typeof(string) && declared.IsAssignableFrom(typeof(string)):
+                value = reader.ReadString(); // a string in a field of type object (or an interface string has)
+                break;
+            case JsonTokenType.True or JsonTokenType.False when declared != typeof(bool) && declared.IsAssignableFrom(typeof(bool)):
+                value = reader.ReadBoolean();
+                break;
             default:
                 var type = Nullable.GetUnderlyingType(declared) ?? declared;
                 value = IsDirect(type) ? ReadDirect(ref reader, type) : Serialized(ref reader, type);

@@ -281,7 +281,7 @@ internal static class PickleTypes
                     {
                         case PickleFormat.TypeEntry.Assembly: assembly = reader.ReadIndex(_assemblies.Count, "assembly"); break;
                         case PickleFormat.TypeEntry.Name: name = reader.ReadString(); break;
-                        case PickleFormat.TypeEntry.Element: element = reader.ReadIndex(index, "earlier type"); break;
+                        case PickleFormat.TypeEntry.Element: element = ReadEarlier(ref reader, index); break;
                         case PickleFormat.TypeEntry.Rank: rank = reader.ReadInt32(); break;
                         case PickleFormat.TypeEntry.Layout: layout = reader.ReadString(); break;
                         case PickleFormat.TypeEntry.Arguments:
@@ -294,7 +294,7 @@ internal static class PickleTypes
                                     throw reader.Error("A type entry has more than 64 generic arguments.");
                                 }
 
-                                arguments.Add(reader.ReadIndex(index, "earlier type"));
+                                arguments.Add(ReadEarlier(ref reader, index));
                             }
 
                             break;
@@ -314,6 +314,15 @@ internal static class PickleTypes
                 _layouts.Add(layout);
                 _depths.Add(depth);
             }
+        }
+
+        /// <summary>A reference from type entry <paramref name="index"/> to another entry, which must come before it (so the table has no cycle).</summary>
+        private static int ReadEarlier(ref PickleJson reader, int index)
+        {
+            var other = reader.ReadInt32();
+            return other >= 0 && other < index
+                ? other
+                : throw reader.Error($"Type entry #{index} refers to type #{other}; an entry may only refer to entries before it.");
         }
 
         /// <summary>The type at <paramref name="index"/>, which the caller read from the data.</summary>

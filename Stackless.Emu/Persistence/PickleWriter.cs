@@ -469,13 +469,8 @@ internal sealed class PickleWriter
                 WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, ObjectKind.Delegate));
                 return;
             case FrameBox:
-            case IAsyncStateMachine:
+            case IAsyncStateMachine when !type.GetInterfaces().Any(IsAsyncEnumerator):
                 throw Error($"holds a frame object ({type.Name}); frames are pickled only as a tasklet's chain");
-        }
-
-        if (PicklePolicy.IsLibrary(type.Assembly))
-        {
-            throw Error($"holds a {PickleTypes.Describe(type)}, a type of Stackless.Emu that cannot be pickled");
         }
 
         if (PickleEnumerator.For(type) is { } enumerator)
@@ -498,6 +493,11 @@ internal sealed class PickleWriter
         {
             WriteTuple(writer, tuple, value, type);
             return;
+        }
+
+        if (PicklePolicy.IsLibrary(type.Assembly) && !type.IsArray)
+        {
+            throw Error($"holds a {PickleTypes.Describe(type)}, a type of Stackless.Emu that cannot be pickled");
         }
 
         if (!type.IsValueType)
@@ -543,9 +543,10 @@ internal sealed class PickleWriter
             return false;
         }
 
-        if (type != declared)
+        if (type != declared && !(type == typeof(string) || type == typeof(bool)))
         {
-            // Boxed in a field of another type (object, an interface): the runtime type goes with the value.
+            // Boxed in a field of another type (object, an interface): the runtime type goes with the value (a JSON
+            // string or boolean can only be a string or a bool, so those are written bare).
             writer.WriteStartObject();
             writer.WriteNumber(PickleFormat.Value.Typed, _types.Index(type));
             writer.WritePropertyName(PickleFormat.ObjectEntry.Data);
@@ -685,7 +686,7 @@ internal sealed class PickleWriter
         }
         catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
         {
-            throw Error($"holds a {PickleTypes.Describe(type)} that the serializer cannot save: {ex.Message} Register a converter (PickleOptions.AddConverter), or mark the class [PickleByFields].", ex);
+            throw Error($"holds a {PickleTypes.Describe(type)} that the serializer cannot save: {ex.Message} Register a converter (PickleOptions.AddConverter), or mark the class [PickleByFields]", ex);
         }
     }
 
@@ -893,7 +894,7 @@ internal sealed class PickleWriter
 
     private PicklingException Error(string problem, Exception? inner = null)
     {
-        var message = $"The value at {_where} {problem}.";
+        var message = $"The value at {_where} {problem}{(problem.EndsWith('.') ? string.Empty : ".")}";
         return inner is null ? new PicklingException(message) : new PicklingException(message, inner);
     }
 

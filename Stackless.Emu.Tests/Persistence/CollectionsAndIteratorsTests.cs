@@ -264,7 +264,7 @@ public class CollectionsAndIteratorsTests
         return string.Join(",", seen);
     }
 
-    public static TheoryData<string> Walks => ["queue", "stack", "linked", "keys", "values", "set", "dictionary", "nested-iterator"];
+    public static TheoryData<string> Walks => ["queue", "stack", "linked", "keys", "values", "set", "dictionary", "array", "nested-iterator"];
 
     private static IEnumerable<int> Evens(IEnumerable<int> source)
     {
@@ -292,6 +292,7 @@ public class CollectionsAndIteratorsTests
             "values" => () => Walk(dictionary.Values, 4),
             "set" => () => Walk(new HashSet<int>(numbers), 4),
             "dictionary" => () => Walk(dictionary, 4),
+            "array" => () => Walk(numbers.ToArray(), 4), // an array seen as an IEnumerable<int>: the BCL's array enumerator
             _ => () => Walk(Evens(numbers), 2),
         };
         var results = new List<object?>();

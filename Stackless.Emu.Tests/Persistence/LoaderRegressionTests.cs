@@ -392,7 +392,7 @@ public class LoaderRegressionTests
     [Fact]
     public void Item7_loading_allocates_little_beyond_the_pickle_and_what_it_restores() => Isolated.Run(() =>
     {
-        const int Count = 1_000_000;
+        const int Count = 100_000;
         var t = Tasklet.SpawnFrame(() => Holds([.. Enumerable.Range(0, Count).Select(i => i % 10)], [.. Enumerable.Range(0, Count).Select(i => i % 10)]));
         t.Run();
         var data = t.Dump();
@@ -404,7 +404,7 @@ public class LoaderRegressionTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         copy.Kill();
 
-        // What the pickle restores: a List<int> and an int[] of a million elements each (4 MB apiece).
+        // What the pickle restores: a List<int> and an int[] of 100,000 elements each (400 KB apiece).
         var restored = 2L * Count * sizeof(int);
         Assert.True(allocated < restored + data.Length, $"loading a {data.Length:N0}-byte pickle allocated {allocated:N0} bytes for {restored:N0} bytes of objects");
     });

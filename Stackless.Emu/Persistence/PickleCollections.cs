@@ -295,15 +295,18 @@ internal abstract class PickleCollection
 /// <summary>
 /// The enumerators of the BCL collections (<c>foreach</c> over a <see cref="List{T}"/>, <see cref="Dictionary{TKey, TValue}"/>
 /// and its <c>Keys</c>/<c>Values</c>, <see cref="HashSet{T}"/>, <see cref="Queue{T}"/>, <see cref="Stack{T}"/>,
-/// <see cref="LinkedList{T}"/>), and the dictionary views. An enumerator is saved as the collection it walks and how far
-/// it got, found on a copy through the public API (the elements still to come, and whether <c>Current</c> is valid),
-/// and rebuilt by asking the restored collection for a new enumerator and moving it as far. The collection is found in
-/// the enumerator as its one field of the collection's type (no field is read by name). The cost is one pass over the
-/// collection per enumerator, on pickling and on loading.
+/// <see cref="LinkedList{T}"/>, and an array seen as an <see cref="IEnumerable{T}"/>), and the dictionary views. An
+/// enumerator is saved as the collection it walks and how far it got, found on a copy through the public API (the
+/// elements still to come, and whether <c>Current</c> is valid), and rebuilt by asking the restored collection for a new
+/// enumerator and moving it as far. The collection is found in the enumerator as its one field of the collection's type
+/// (no field is read by name). The cost is one pass over the collection per enumerator, on pickling and on loading.
 /// </summary>
 internal sealed class PickleEnumerator
 {
     private static readonly ConcurrentDictionary<Type, PickleEnumerator?> Cache = new();
+
+    /// <summary>The BCL's enumerator of a T[] seen as an IEnumerable&lt;T&gt; (an internal class of the core library).</summary>
+    private static readonly Type ArrayEnumerator = ((IEnumerable<int>)new int[1]).GetEnumerator().GetType().GetGenericTypeDefinition();
 
     private static readonly Dictionary<Type, (Type Owner, string? View)> Known = new()
     {
@@ -315,6 +318,7 @@ internal sealed class PickleEnumerator
         [typeof(Queue<>.Enumerator)] = (typeof(Queue<>), null),
         [typeof(Stack<>.Enumerator)] = (typeof(Stack<>), null),
         [typeof(LinkedList<>.Enumerator)] = (typeof(LinkedList<>), null),
+        [ArrayEnumerator] = (typeof(Array), null),
     };
 
     private static readonly Dictionary<Type, string> Views = new()
@@ -324,14 +328,14 @@ internal sealed class PickleEnumerator
     };
 
     private readonly System.Reflection.FieldInfo _collection;
-    private readonly Func<object, IEnumerable> _enumerable;
+    private readonly Func<object, IEnumerator> _enumerate;
 
-    private PickleEnumerator(Type type, Type owner, System.Reflection.FieldInfo collection, string? view)
+    private PickleEnumerator(Type type, Type owner, System.Reflection.FieldInfo collection, Func<object, IEnumerator> enumerate)
     {
         Type = type;
         Owner = owner;
         _collection = collection;
-        _enumerable = view is null ? static c => (IEnumerable)c : ViewOf(owner, view);
+        _enumerate = enumerate;
     }
 
     /// <summary>The enumerator and view type definitions, for the safe type list.</summary>
@@ -351,10 +355,22 @@ internal sealed class PickleEnumerator
             return null;
         }
 
-        var owner = known.Owner.MakeGenericType(t.GetGenericArguments());
+        var arguments = t.GetGenericArguments();
+        var owner = known.Owner == typeof(Array) ? arguments[0].MakeArrayType() : known.Owner.MakeGenericType(arguments);
         var field = t.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
             .SingleOrDefault(f => f.FieldType == owner);
-        return field is null ? null : new PickleEnumerator(t, owner, field, known.View);
+        if (field is null)
+        {
+            return null;
+        }
+
+        var enumerate = typeof(PickleEnumerator).GetMethod(nameof(Enumerate), System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!
+            .MakeGenericMethod(arguments.Length == 2 && known.View == "Values" ? arguments[1] : known.Owner == typeof(Dictionary<,>) && known.View is null
+                ? typeof(KeyValuePair<,>).MakeGenericType(arguments)
+                : arguments[0])
+            .CreateDelegate<Func<object, IEnumerator>>();
+        var view = known.View is null ? null : owner.GetProperty(known.View)!;
+        return new PickleEnumerator(t, owner, field, view is null ? enumerate : c => enumerate(view.GetValue(c)!));
     });
 
     /// <summary>The dictionary view (<c>Keys</c> or <c>Values</c>) a view type shows, or null when <paramref name="type"/> is not a view.</summary>
@@ -365,13 +381,14 @@ internal sealed class PickleEnumerator
     public static Type ViewOwner(Type viewType) => typeof(Dictionary<,>).MakeGenericType(viewType.GetGenericArguments());
 
     /// <summary>The view of <paramref name="dictionary"/> named <paramref name="view"/>.</summary>
-    public static object View(object dictionary, string view) => ViewOf(dictionary.GetType(), view)(dictionary);
+    public static object View(object dictionary, string view) => dictionary.GetType().GetProperty(view)!.GetValue(dictionary)!;
 
     /// <summary>
     /// Where a copy of <paramref name="enumerator"/> (boxed) stands: the collection (null for a default, never-used
     /// enumerator), the number of elements it has moved past, and whether it ran off the end.
     /// </summary>
     /// <exception cref="InvalidOperationException">The collection was changed after the enumerator was created.</exception>
+    /// <exception cref="NotSupportedException">The enumerator is a dictionary's non-generic one.</exception>
     public (object? Collection, int Moved, bool Ended) Position(object enumerator)
     {
         var collection = _collection.GetValue(enumerator);
@@ -381,13 +398,14 @@ internal sealed class PickleEnumerator
         }
 
         var total = 0;
-        foreach (var _ in _enumerable(collection))
+        var fresh = _enumerate(collection);
+        while (fresh.MoveNext())
         {
             total++;
         }
 
-        // Work on copies: the enumerator of a field is shared with the frame that owns it.
-        var copy = System.Runtime.CompilerServices.RuntimeHelpers.GetObjectValue(enumerator)!;
+        // Work on a copy: the enumerator of a field is shared with the frame that owns it (the struct ones are copied).
+        var copy = enumerator.GetType().IsValueType ? System.Runtime.CompilerServices.RuntimeHelpers.GetObjectValue(enumerator)! : Clone(enumerator);
         var positioned = true;
         try
         {
@@ -414,7 +432,7 @@ internal sealed class PickleEnumerator
     /// <summary>A new enumerator (boxed) of <paramref name="collection"/>, moved <paramref name="moved"/> times (and once more past the end when <paramref name="ended"/>); null when the collection is too short.</summary>
     public object? Rebuild(object collection, int moved, bool ended)
     {
-        var enumerator = _enumerable(collection).GetEnumerator();
+        var enumerator = _enumerate(collection);
         if (enumerator.GetType() != Type)
         {
             return null;
@@ -436,9 +454,20 @@ internal sealed class PickleEnumerator
         return enumerator;
     }
 
-    private static Func<object, IEnumerable> ViewOf(Type dictionary, string view)
+    private static IEnumerator Enumerate<T>(object collection) => ((IEnumerable<T>)collection).GetEnumerator();
+
+    /// <summary>A copy of a class enumerator (the array one), made field by field like MemberwiseClone.</summary>
+    private static object Clone(object enumerator)
     {
-        var property = dictionary.GetProperty(view)!;
-        return d => (IEnumerable)property.GetValue(d)!;
+        var copy = System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(enumerator.GetType());
+        for (var type = enumerator.GetType(); type is not null && type != typeof(object); type = type.BaseType)
+        {
+            foreach (var field in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.DeclaredOnly))
+            {
+                field.SetValue(copy, field.GetValue(enumerator));
+            }
+        }
+
+        return copy;
     }
 }

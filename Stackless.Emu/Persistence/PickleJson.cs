@@ -78,7 +78,7 @@ internal ref struct PickleJson
             return false;
         }
 
-        name = _reader.GetString()!;
+        name = GetString();
         Next();
         return true;
     }
@@ -106,7 +106,7 @@ internal ref struct PickleJson
     /// <summary>The current string (or null for a JSON null).</summary>
     public readonly string? ReadNullableString() => _reader.TokenType switch
     {
-        JsonTokenType.String => _reader.GetString(),
+        JsonTokenType.String => GetString(),
         JsonTokenType.Null => null,
         _ => throw Error($"Expected a string, found {Describe(_reader.TokenType)}."),
     };
@@ -141,7 +141,7 @@ internal ref struct PickleJson
     {
         if (_reader.TokenType == JsonTokenType.String)
         {
-            return _reader.GetString() switch
+            return GetString() switch
             {
                 PickleFormat.Value.NaN => double.NaN,
                 PickleFormat.Value.PositiveInfinity => double.PositiveInfinity,
@@ -159,6 +159,19 @@ internal ref struct PickleJson
     {
         var index = ReadInt32();
         return index >= 0 && index < count ? index : throw Error($"The pickle refers to {what} #{index}, which does not exist (there are {count}).");
+    }
+
+    /// <summary>The current string or property name, refusing text that is not valid UTF-8.</summary>
+    private readonly string GetString()
+    {
+        try
+        {
+            return _reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw Error($"The pickle holds text that is not valid UTF-8 ({ex.Message}).");
+        }
     }
 
     /// <summary>An <see cref="UnpicklingException"/> for the current position.</summary>

@@ -140,16 +140,23 @@ public sealed class PickleOptions
     /// <summary>The allowed assembly with simple name <paramref name="name"/>, or null.</summary>
     internal Assembly? FindAllowed(string name)
     {
-        foreach (var assembly in _allowed)
+        var byName = _allowedByName;
+        if (byName is null || byName.Count != _allowed.Count)
         {
-            if (assembly.GetName().Name == name)
+            byName = new Dictionary<string, Assembly>(StringComparer.Ordinal);
+            foreach (var assembly in _allowed)
             {
-                return assembly;
+                byName.TryAdd(assembly.GetName().Name ?? string.Empty, assembly);
             }
+
+            _allowedByName = byName;
         }
 
-        return null;
+        return byName.GetValueOrDefault(name);
     }
+
+    /// <summary>The allowed assemblies by simple name, rebuilt when one is added.</summary>
+    private Dictionary<string, Assembly>? _allowedByName;
 
     private static long Positive(long value) =>
         value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The limit must be positive.");

@@ -40,13 +40,6 @@ internal sealed partial class PickleReader
     private void ReadObjects()
     {
         var count = _graph.Objects.Count;
-        _objects = new object?[count];
-        _shells = new ObjectShell[count];
-        for (var i = 0; i < count; i++)
-        {
-            ReadShell(i);
-        }
-
         for (var i = 0; i < count; i++)
         {
             if (_shells[i].Kind == ShellKind.Collection && _shells[i].Collection!.Shape != CollectionShape.List)
@@ -103,9 +96,31 @@ internal sealed partial class PickleReader
 
     private static PickleLocation ObjectWhere(int i) => PickleLocation.Root.Numbered("object", i);
 
-    private void ReadShell(int i)
+    /// <summary>Pass (A), as the body is read: the shell of each entry of the object table.</summary>
+    private void ReadObjectShells(ref PickleJson reader)
     {
-        var reader = At(_graph.Objects[i], ObjectWhere(i));
+        var shells = new List<ObjectShell>();
+        var objects = new List<object?>();
+        while (reader.NextInArray())
+        {
+            var i = shells.Count;
+            reader.Where = ObjectWhere(i);
+            Count(ref reader, 1);
+            reader.Expect(JsonTokenType.StartObject);
+            _graph.Objects.Add(reader.Offset);
+            var (shell, value) = ReadShell(ref reader);
+            shells.Add(shell);
+            objects.Add(value);
+        }
+
+        _shells = [.. shells];
+        _objects = [.. objects];
+    }
+
+    /// <summary>Reads one entry of the object table (the reader is on its StartObject, and ends on its EndObject).</summary>
+    private (ObjectShell Shell, object? Value) ReadShell(ref PickleJson reader)
+    {
+        object? created = null;
         if (!reader.NextProperty(out var kind))
         {
             throw reader.Error("An entry of the object table is empty.");
@@ -125,7 +140,7 @@ internal sealed partial class PickleReader
                 }
 
                 shell.Content = RequireOnly(ref reader, PickleFormat.ObjectEntry.FieldValues, JsonTokenType.StartObject);
-                _objects[i] = RuntimeHelpers.GetUninitializedObject(type);
+                created = RuntimeHelpers.GetUninitializedObject(type);
                 break;
             case PickleFormat.ObjectEntry.Value:
                 shell.Kind = ShellKind.Value;
@@ -139,7 +154,7 @@ internal sealed partial class PickleReader
                     throw reader.Error("A serialized object has no data.");
                 }
 
-                _objects[i] = Deserialize(ref reader, type) ?? throw reader.Error($"The serializer made null of a {PickleTypes.Describe(type)}.");
+                created = Deserialize(ref reader, type) ?? throw reader.Error($"The serializer made null of a {PickleTypes.Describe(type)}.");
                 if (reader.NextProperty(out var extra))
                 {
                     throw reader.UnknownProperty(extra);
@@ -172,7 +187,7 @@ internal sealed partial class PickleReader
                 ReadCollectionShape(ref reader, ref shell);
                 if (expected == CollectionShape.List)
                 {
-                    _objects[i] = shell.Collection!.Create(shell.Count, null);
+                    created = shell.Collection!.Create(shell.Count, null);
                 }
 
                 break;
@@ -190,7 +205,7 @@ internal sealed partial class PickleReader
         }
 
         shell.Type = type;
-        _shells[i] = shell;
+        return (shell, created);
     }
 
     /// <summary>Reads the one remaining property, which must be <paramref name="name"/>; returns where its value starts.</summary>

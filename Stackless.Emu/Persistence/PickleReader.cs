@@ -130,8 +130,8 @@ internal sealed partial class PickleReader
 
     private PickleContents ReadPickle()
     {
-        var body = ReadEnvelope();
-        ReadBody(body);
+        var (body, end) = ReadEnvelope();
+        ReadBody(body, end);
         _graph.Check();
         CreateTaskletsAndChannels();
         ReadObjects();
@@ -148,22 +148,33 @@ internal sealed partial class PickleReader
 
     // ---------------------------------------------------------------- stage 1: the envelope and the signature
 
-    private int ReadEnvelope()
+    /// <summary>
+    /// Reads the envelope up to the body, which the writer puts last, and checks the signature over the body's bytes
+    /// (up to the envelope's closing brace, so nothing can be appended unsigned); returns where the body starts and where
+    /// the envelope's closing brace is.
+    /// </summary>
+    private (int Body, int End) ReadEnvelope()
     {
         if (_length == 0)
         {
             throw new UnpicklingException("The data is empty: not a Stackless.Emu pickle.");
         }
 
+        var end = _length - 1;
+        while (end > 0 && _data[end] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            end--;
+        }
+
         var reader = At(0, PickleLocation.Root);
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (reader.TokenType != JsonTokenType.StartObject || _data[end] != (byte)'}')
         {
             throw reader.Error("The data is not a Stackless.Emu pickle.");
         }
 
         string? format = null, signature = null;
-        int? version = null, body = null, bodyEnd = null;
-        while (reader.NextProperty(out var key))
+        int? version = null, body = null;
+        while (body is null && reader.NextProperty(out var key))
         {
             switch (key)
             {
@@ -172,9 +183,7 @@ internal sealed partial class PickleReader
                 case PickleFormat.Envelope.Signature: reader.Once(ref signature, reader.ReadString(), key); break;
                 case PickleFormat.Envelope.Body:
                     reader.Expect(JsonTokenType.StartObject);
-                    reader.OnceValue(ref body, reader.Offset, key);
-                    reader.Skip();
-                    bodyEnd = reader.End;
+                    body = reader.Offset;
                     break;
                 default: throw format == PickleFormat.Name ? reader.UnknownProperty(key) : reader.Error("The data is not a Stackless.Emu pickle.");
             }
@@ -188,11 +197,11 @@ internal sealed partial class PickleReader
         if (version != PickleFormat.Version)
         {
             throw new UnpicklingException(version is null
-                ? "The pickle has no format version."
+                ? "The pickle has no format version (or it comes after the body)."
                 : $"The pickle has format version {version}; this library reads version {PickleFormat.Version} (pickles of version 1 must be written again by a build that can still load them).");
         }
 
-        if (body is not { } start || bodyEnd is not { } end)
+        if (body is not { } start)
         {
             throw new UnpicklingException("The pickle has no body.");
         }
@@ -214,51 +223,74 @@ internal sealed partial class PickleReader
             throw new UnpicklingException("The pickle is signed: set PickleOptions.SigningKey to the key that signed it, so it is verified.");
         }
 
-        return start;
+        return (start, end);
     }
 
-    // ---------------------------------------------------------------- stage 2: tables and shapes
+    // ---------------------------------------------------------------- stage 2: tables and shapes, in one pass
 
-    private void ReadBody(int offset)
+    /// <summary>The sections of the body, in the order the writer puts them (each may use the ones before it).</summary>
+    private static readonly string[] Sections =
+    [
+        PickleFormat.Body.Assemblies, PickleFormat.Body.Types, PickleFormat.Body.Channels, PickleFormat.Body.Tasklets,
+        PickleFormat.Body.Objects, PickleFormat.Body.Roots,
+    ];
+
+    private void ReadBody(int offset, int end)
     {
         var reader = At(offset, PickleLocation.Root);
-        int? assemblies = null, types = null, channels = null, tasklets = null, objects = null, roots = null;
-        while (reader.NextProperty(out var key))
+        foreach (var section in Sections)
         {
-            reader.Expect(JsonTokenType.StartArray);
-            var at = reader.Offset;
-            switch (key)
+            reader.Where = PickleLocation.Root;
+            if (!reader.NextProperty(out var key) || key != section)
             {
-                case PickleFormat.Body.Assemblies: reader.OnceValue(ref assemblies, at, key); break;
-                case PickleFormat.Body.Types: reader.OnceValue(ref types, at, key); break;
-                case PickleFormat.Body.Channels: reader.OnceValue(ref channels, at, key); break;
-                case PickleFormat.Body.Tasklets: reader.OnceValue(ref tasklets, at, key); break;
-                case PickleFormat.Body.Objects: reader.OnceValue(ref objects, at, key); break;
-                case PickleFormat.Body.Roots: reader.OnceValue(ref roots, at, key); break;
-                default: throw reader.UnknownProperty(key);
+                throw reader.Error($"Expected the section \"{section}\" of the body (the sections come in the order {string.Join(", ", Sections)}).");
             }
 
-            reader.Skip();
+            reader.Expect(JsonTokenType.StartArray);
+            switch (section)
+            {
+                case PickleFormat.Body.Assemblies:
+                    reader.Where = PickleLocation.Root.Part("the assembly table");
+                    _types.ReadAssemblies(ref reader);
+                    break;
+                case PickleFormat.Body.Types:
+                    reader.Where = PickleLocation.Root.Part("the type table");
+                    _types.ReadTypes(ref reader);
+                    break;
+                case PickleFormat.Body.Channels:
+                    ReadChannels(ref reader);
+                    break;
+                case PickleFormat.Body.Tasklets:
+                    ReadTasklets(ref reader);
+                    break;
+                case PickleFormat.Body.Objects:
+                    ReadObjectShells(ref reader);
+                    break;
+                default:
+                    ReadRoots(ref reader);
+                    break;
+            }
         }
 
-        if (assemblies is not { } a || types is not { } t || channels is not { } c || tasklets is not { } k || objects is not { } o || roots is not { } r)
+        if (reader.NextProperty(out var extra))
         {
-            throw reader.Error("The pickle's body lacks one of its tables (assemblies, types, channels, tasklets, objects, roots).");
+            throw reader.UnknownProperty(extra);
         }
 
-        var table = At(a, PickleLocation.Root.Part("the assembly table"));
-        _types.ReadAssemblies(ref table);
-        table = At(t, PickleLocation.Root.Part("the type table"));
-        _types.ReadTypes(ref table);
-        ReadChannels(c);
-        ReadTasklets(k);
-        ReadObjectOffsets(o);
-        ReadRoots(r);
+        var after = reader.End;
+        while (after < end && _data[after] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            after++;
+        }
+
+        if (after != end)
+        {
+            throw reader.Error("The body must be the last property of the pickle.");
+        }
     }
 
-    private void ReadChannels(int offset)
+    private void ReadChannels(ref PickleJson reader)
     {
-        var reader = At(offset, PickleLocation.Root);
         while (reader.NextInArray())
         {
             var index = _graph.Channels.Count;
@@ -309,9 +341,8 @@ internal sealed partial class PickleReader
         }
     }
 
-    private void ReadTasklets(int offset)
+    private void ReadTasklets(ref PickleJson reader)
     {
-        var reader = At(offset, PickleLocation.Root);
         while (reader.NextInArray())
         {
             var index = _graph.Tasklets.Count;
@@ -392,21 +423,9 @@ internal sealed partial class PickleReader
         }
     }
 
-    private void ReadObjectOffsets(int offset)
+    private void ReadRoots(ref PickleJson reader)
     {
-        var reader = At(offset, PickleLocation.Root.Part("the object table"));
-        while (reader.NextInArray())
-        {
-            Count(ref reader, 1);
-            reader.Expect(JsonTokenType.StartObject);
-            _graph.Objects.Add(reader.Offset);
-            reader.Skip();
-        }
-    }
-
-    private void ReadRoots(int offset)
-    {
-        var reader = At(offset, PickleLocation.Root.Part("the roots"));
+        reader.Where = PickleLocation.Root.Part("the roots");
         while (reader.NextInArray())
         {
             Count(ref reader, 1);

@@ -229,7 +229,6 @@ internal static class PickleTypes
         /// <summary>Reads the assembly table; <paramref name="reader"/> is on its StartArray.</summary>
         public void ReadAssemblies(ref PickleJson reader)
         {
-            reader.Expect(JsonTokenType.StartArray);
             while (reader.NextInArray())
             {
                 if (_assemblies.Count >= _options.MaxTypes)
@@ -262,7 +261,6 @@ internal static class PickleTypes
         /// <summary>Reads and resolves the type table; <paramref name="reader"/> is on its StartArray.</summary>
         public void ReadTypes(ref PickleJson reader)
         {
-            reader.Expect(JsonTokenType.StartArray);
             while (reader.NextInArray())
             {
                 var index = _types.Count;
@@ -368,7 +366,7 @@ internal static class PickleTypes
             if (allowed is not null)
             {
                 if (!_options.AllowOtherBuilds && allowed != typeof(Tasklet).Assembly
-                    && !string.Equals(row.Mvid, allowed.ManifestModule.ModuleVersionId.ToString(), StringComparison.OrdinalIgnoreCase))
+                    && !(Guid.TryParse(row.Mvid, out var mvid) && mvid == allowed.ManifestModule.ModuleVersionId))
                 {
                     throw reader.Error(
                         $"The pickle was written by another build of {row.Identity} (module version {row.Mvid}; this process has {allowed.ManifestModule.ModuleVersionId}). Its frames may not match this code; set PickleOptions.AllowOtherBuilds to accept a build whose state machine layouts are identical.");

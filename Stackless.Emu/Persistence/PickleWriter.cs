@@ -803,6 +803,12 @@ internal sealed class PickleWriter
         else
         {
             writer.WriteStartArray(PickleFormat.ObjectEntry.Items);
+            if (TryWriteDirect(writer, value))
+            {
+                writer.WriteEndArray();
+                return;
+            }
+
             foreach (var (item, _) in collection.Items(value))
             {
                 _where = where.Numbered("element", i++);
@@ -812,6 +818,79 @@ internal sealed class PickleWriter
 
         _where = where;
         writer.WriteEndArray();
+    }
+
+    /// <summary>Writes the elements of lists and arrays of numbers, booleans and strings without boxing each one.</summary>
+    private static bool TryWriteDirect(Utf8JsonWriter writer, object collection)
+    {
+        switch (collection)
+        {
+            case List<int> list:
+                foreach (var item in list)
+                {
+                    writer.WriteNumberValue(item);
+                }
+
+                return true;
+            case int[] array:
+                foreach (var item in array)
+                {
+                    writer.WriteNumberValue(item);
+                }
+
+                return true;
+            case List<long> list:
+                foreach (var item in list)
+                {
+                    writer.WriteNumberValue(item);
+                }
+
+                return true;
+            case long[] array:
+                foreach (var item in array)
+                {
+                    writer.WriteNumberValue(item);
+                }
+
+                return true;
+            case List<double> list:
+                foreach (var item in list)
+                {
+                    WriteFloat(writer, item);
+                }
+
+                return true;
+            case double[] array:
+                foreach (var item in array)
+                {
+                    WriteFloat(writer, item);
+                }
+
+                return true;
+            case List<bool> list:
+                foreach (var item in list)
+                {
+                    writer.WriteBooleanValue(item);
+                }
+
+                return true;
+            case List<string> list:
+                foreach (var item in list)
+                {
+                    writer.WriteStringValue(item);
+                }
+
+                return true;
+            case string[] array:
+                foreach (var item in array)
+                {
+                    writer.WriteStringValue(item);
+                }
+
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void CheckByFields(Type type)

@@ -73,6 +73,7 @@ public class PickleFuzzTests(ITestOutputHelper output)
             try
             {
                 var contents = (isSigned ? signed : plain).Load(mutated);
+                failure = BrokenInvariant(contents);
                 foreach (var tasklet in contents.Tasklets)
                 {
                     if (tasklet.Alive)
@@ -113,6 +114,30 @@ public class PickleFuzzTests(ITestOutputHelper output)
                 }
             }
         }
+    }
+
+    /// <summary>What a loaded pickle must satisfy: each channel's balance counts its waiters, who all wait in it.</summary>
+    private static string? BrokenInvariant(PickleContents contents)
+    {
+        foreach (var channel in contents.Channels)
+        {
+            var waiters = 0;
+            for (var t = channel.Queue; t is not null && waiters <= contents.Tasklets.Count; t = t.Next)
+            {
+                waiters++;
+                if (!t.Blocked || !t.Alive)
+                {
+                    return $"a loaded channel queues {t}, which is not alive and blocked";
+                }
+            }
+
+            if (waiters != Math.Abs(channel.Balance))
+            {
+                return $"a loaded channel has balance {channel.Balance} but {waiters} waiters";
+            }
+        }
+
+        return null;
     }
 
     // ---------------------------------------------------------------- seeds: valid pickles of every feature

@@ -43,6 +43,11 @@ internal sealed class PickleMutator
     public byte[] Mutate(byte[] seed, out int kind)
     {
         kind = _random.Next(Kinds.Length);
+        if (seed.Length == 0)
+        {
+            return [(byte)Structural[_random.Next(Structural.Length)][0]]; // a stacked truncation left nothing
+        }
+
         var result = kind switch
         {
             0 => FlipBits(seed),
@@ -144,9 +149,10 @@ internal sealed class PickleMutator
         {
             return StructuralEdit(seed, kind);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException)
         {
-            return FlipBits(seed); // a stacked mutation left text that is not UTF-8 (JsonNode refuses it when read back)
+            // A stacked mutation left text JsonNode refuses once it looks inside (not UTF-8, a key given twice).
+            return FlipBits(seed);
         }
     }
 

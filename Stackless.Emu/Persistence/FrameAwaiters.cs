@@ -138,16 +138,18 @@ internal static class FrameAwaiters
     /// <summary>The tasklet's <see cref="Tasklet.Items"/>, or null when none was ever stored.</summary>
     public static Dictionary<string, object?>? ItemsOf(Tasklet tasklet) => tasklet.ItemsIfAny;
 
-    /// <summary>The value and error in <paramref name="tasklet"/>'s hand-over slot, or null when it has none.</summary>
-    public static (object? Value, object? Error)? ReadSlot(Tasklet tasklet)
+    /// <summary>
+    /// The value and error in <paramref name="tasklet"/>'s hand-over slot for values of <paramref name="element"/>, or
+    /// null when it has none (or only one for another element type, left from an earlier channel).
+    /// </summary>
+    public static (object? Value, object? Error)? ReadSlot(Tasklet tasklet, Type element)
     {
         var slot = tasklet.Slot;
-        if (slot is null)
+        if (slot is null || slot.GetType().GetGenericArguments()[0] != element)
         {
             return null;
         }
 
-        var element = slot.GetType().GetGenericArguments()[0];
         return SlotReaders.GetOrAdd(element, static e => Typed<Func<object, (object?, object?)>>(nameof(ReadSlotOf), e))(slot);
     }
 

@@ -426,7 +426,7 @@ internal sealed partial class PickleReader
             }
 
             var kind = AwaiterKinds.Classify(type);
-            if (kind is FrameAwait.Child or FrameAwait.Library || key.StartsWith("<>u__", StringComparison.Ordinal))
+            if (kind is FrameAwait.Child or FrameAwait.Library || key.StartsWith(StateMachineStates.AwaiterFieldPrefix, StringComparison.Ordinal))
             {
                 if (reader.TokenType == JsonTokenType.Null)
                 {
@@ -450,7 +450,7 @@ internal sealed partial class PickleReader
             }
 
             var value = ReadValue(ref reader, type);
-            if (key == "<>4__this" && value is not null && !PicklePolicy.IsByFields(value.GetType()))
+            if (key == StateMachineStates.ThisField && value is not null && !PicklePolicy.IsByFields(value.GetType()))
             {
                 throw reader.Error($"The this of a frame must be compiler-generated or [PickleByFields], not a {PickleTypes.Describe(value.GetType())}.");
             }

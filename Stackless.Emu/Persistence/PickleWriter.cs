@@ -307,7 +307,7 @@ internal sealed class PickleWriter
 
     private void WriteSlot(Utf8JsonWriter writer, Tasklet tasklet, Type element, PickleLocation where)
     {
-        if (FrameAwaiters.ReadSlot(tasklet) is not var (value, error) || !IsSlotOf(tasklet, element))
+        if (FrameAwaiters.ReadSlot(tasklet, element) is not var (value, error))
         {
             return;
         }
@@ -321,9 +321,6 @@ internal sealed class PickleWriter
         writer.WritePropertyName(PickleFormat.Tasklet.Slot);
         WriteValue(writer, value, element);
     }
-
-    /// <summary>Whether the tasklet's hand-over slot is the one for <paramref name="element"/> (the last element type it used).</summary>
-    private static bool IsSlotOf(Tasklet tasklet, Type element) => tasklet.Slot?.GetType().GetGenericArguments()[0] == element;
 
     private void WriteFrame(Utf8JsonWriter writer, Tasklet tasklet, FrameBox frame, FrameBox? child, bool started)
     {
@@ -367,7 +364,7 @@ internal sealed class PickleWriter
                     continue;
             }
 
-            if (key.StartsWith("<>u__", StringComparison.Ordinal))
+            if (key.StartsWith(StateMachineStates.AwaiterFieldPrefix, StringComparison.Ordinal))
             {
                 // A foreign awaiter field: cleared after its await completed, so it holds no state.
                 if (value is not null && (!type.IsValueType || !value.Equals(RuntimeHelpers.GetUninitializedObject(type))))
@@ -379,7 +376,7 @@ internal sealed class PickleWriter
                 continue;
             }
 
-            if (key == "<>4__this" && value is not null && !PicklePolicy.IsByFields(value.GetType()))
+            if (key == StateMachineStates.ThisField && value is not null && !PicklePolicy.IsByFields(value.GetType()))
             {
                 throw Error($"is the this of an instance method of {PickleTypes.Describe(value.GetType())}, which is not marked [PickleByFields]: mark the class [PickleByFields] so its fields are saved and restored, or make the method static");
             }
@@ -469,7 +466,7 @@ internal sealed class PickleWriter
                 WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, ObjectKind.Delegate));
                 return;
             case FrameBox:
-            case IAsyncStateMachine when !type.GetInterfaces().Any(IsAsyncEnumerator):
+            case IAsyncStateMachine when EnumeratorKinds.Of(type) != EnumeratorKind.Async:
                 throw Error($"holds a frame object ({type.Name}); frames are pickled only as a tasklet's chain");
         }
 
@@ -479,14 +476,12 @@ internal sealed class PickleWriter
             return;
         }
 
-        if (typeof(IEnumerator).IsAssignableFrom(type) || type.GetInterfaces().Any(IsAsyncEnumerator))
+        switch (EnumeratorKinds.Of(type))
         {
-            if (!PicklePolicy.IsCompilerGenerated(type) || !StateMachineStates.IsIterator(type))
-            {
-                throw Error(type.GetInterfaces().Any(IsAsyncEnumerator)
-                    ? $"holds a live async enumerator ({PickleTypes.Describe(type)}): async iterators cannot be pickled (they cannot use the TaskletFrame builder)"
-                    : $"holds a live enumerator ({PickleTypes.Describe(type)}): the pickler restores the enumerators of List, Dictionary (and its Keys and Values), HashSet, Queue, Stack and LinkedList, and iterators (yield return) of your own code, not the BCL's internal iterators (LINQ operators): write the loop as an iterator or over a materialized list");
-            }
+            case EnumeratorKind.Async:
+                throw Error($"holds a live async enumerator ({PickleTypes.Describe(type)}): async iterators cannot be pickled (they cannot use the TaskletFrame builder)");
+            case EnumeratorKind.Other:
+                throw Error($"holds a live enumerator ({PickleTypes.Describe(type)}): the pickler restores the enumerators of List, Dictionary (and its Keys and Values), HashSet, Queue, Stack, LinkedList and arrays, and iterators (yield return) of your own code, not the BCL's internal iterators (LINQ operators): write the loop as an iterator or over a materialized list");
         }
 
         if (PickleTuple.For(type) is { } tuple)
@@ -532,8 +527,6 @@ internal sealed class PickleWriter
 
         WriteSerialized(writer, value, type, declared);
     }
-
-    private static bool IsAsyncEnumerator(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IAsyncEnumerator<>);
 
     /// <summary>Writes strings, booleans, numbers and chars directly (doubles that JSON cannot hold as strings).</summary>
     private bool TryWritePrimitive(Utf8JsonWriter writer, object value, Type type, Type declared)
@@ -980,4 +973,29 @@ internal sealed class PickleWriter
     /// <summary>The parameter types of <paramref name="method"/>, to find the same overload on load.</summary>
     public static string Signature(MethodInfo method) =>
         string.Join(",", method.GetParameters().Select(p => PickleTypes.Describe(p.ParameterType))) + "->" + PickleTypes.Describe(method.ReturnType);
+}
+
+/// <summary>What kind of enumerator a type is, as far as the writer cares.</summary>
+internal enum EnumeratorKind
+{
+    /// <summary>Not an enumerator, or an iterator of the program's own (saved field by field).</summary>
+    None,
+
+    /// <summary>An async enumerator: cannot be pickled.</summary>
+    Async,
+
+    /// <summary>An enumerator the pickler cannot restore (LINQ's, other BCL internals).</summary>
+    Other,
+}
+
+/// <summary>The <see cref="EnumeratorKind"/> of each type, worked out once.</summary>
+internal static class EnumeratorKinds
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, EnumeratorKind> Cache = new();
+
+    /// <summary>The kind of <paramref name="type"/> (the BCL collections' enumerators are handled before this is asked).</summary>
+    public static EnumeratorKind Of(Type type) => Cache.GetOrAdd(type, static t =>
+        t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAsyncEnumerator<>)) ? EnumeratorKind.Async
+        : typeof(IEnumerator).IsAssignableFrom(t) && !(PicklePolicy.IsCompilerGenerated(t) && StateMachineStates.IsIterator(t)) ? EnumeratorKind.Other
+        : EnumeratorKind.None);
 }

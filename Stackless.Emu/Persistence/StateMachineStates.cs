@@ -19,6 +19,12 @@ internal sealed class StateMachineStates
     /// <summary>The compiler's name of the state field.</summary>
     public const string StateField = "<>1__state";
 
+    /// <summary>The compiler's name of the field holding the <c>this</c> of an instance method.</summary>
+    public const string ThisField = "<>4__this";
+
+    /// <summary>The prefix of the compiler's names of awaiter fields.</summary>
+    public const string AwaiterFieldPrefix = "<>u__";
+
     private static readonly ConcurrentDictionary<Type, StateMachineStates> Cache = new();
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

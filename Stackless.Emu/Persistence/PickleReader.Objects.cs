@@ -91,6 +91,9 @@ internal sealed partial class PickleReader
         }
     }
 
+    /// <summary>The methods delegates of this pickle point to, found once per declaring type, name and signature.</summary>
+    private readonly Dictionary<(Type Declaring, string Name, string Signature), MethodInfo?> _methods = [];
+
     /// <summary>Whether collections are complete, so enumerators over them can be rebuilt.</summary>
     private bool _enumeratorsReady;
 
@@ -342,14 +345,18 @@ internal sealed partial class PickleReader
             throw reader.Error($"The pickle holds a delegate to a method of {PickleTypes.Describe(declaring)}, which is not a type of an allowed assembly.");
         }
 
-        MethodInfo? method = null;
-        foreach (var candidate in declaring.GetMethods(AnyMethod))
+        if (!_methods.TryGetValue((declaring, shell.Method!, shell.Signature!), out var method))
         {
-            if (candidate.Name == shell.Method && !candidate.IsGenericMethodDefinition && PickleWriter.Signature(candidate) == shell.Signature)
+            foreach (var candidate in declaring.GetMethods(AnyMethod))
             {
-                method = candidate;
-                break;
+                if (candidate.Name == shell.Method && !candidate.IsGenericMethodDefinition && PickleWriter.Signature(candidate) == shell.Signature)
+                {
+                    method = candidate;
+                    break;
+                }
             }
+
+            _methods[(declaring, shell.Method!, shell.Signature!)] = method;
         }
 
         if (method is null)

@@ -93,6 +93,7 @@ internal sealed partial class PickleReader
 
     private object? ReadSpecial(ref PickleJson reader, string key, Type declared)
     {
+        Count(ref reader, 1);
         reader.NextProperty(out _);
         object? value;
         switch (key)
@@ -224,6 +225,7 @@ internal sealed partial class PickleReader
             throw reader.Error($"A {PickleTypes.Describe(type)} needs the {PickleTypes.Describe(enumerator.Owner)} it walks, how far it moved, and whether it ended.");
         }
 
+        Count(ref reader, count); // rebuilding walks the collection this far: a pickle cannot make it walk more than MaxItems
         return enumerator.Rebuild(collection, count, end)
             ?? throw reader.Error($"A {PickleTypes.Describe(type)} cannot have moved {count} times{(end ? " and past the end" : string.Empty)} through its collection.");
     }

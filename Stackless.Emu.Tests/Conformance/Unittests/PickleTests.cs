@@ -453,6 +453,32 @@ public class PickleTests
         Assert.Equal([1, 2, 3, 4], new[] { c.Receive(), c.Receive(), c.Receive(), c.Receive() });
         Scheduler.Run();
     });
+
+    // ---------------------------------------------------------------- TestDictViewPickling
+
+    /// <summary>Holds a dictionary view across a suspension and reports its elements.</summary>
+    private static async TaskletFrame<object?> HoldView<T>(IEnumerable<T> view)
+    {
+        await Scheduler.ScheduleAsync();
+        return Joined(view);
+    }
+
+    /// <summary>Stackless pickles the view itself; a C# pickle's roots are tasklets, so a tasklet holds the view.</summary>
+    private static void ViewPickling<T>(IEnumerable<T> view) => RunPickled(() => HoldView(view), Joined(view));
+
+    private static Dictionary<int, int> OneEntry() => new() { [1] = 2 };
+
+    [Fact]
+    [StacklessTest(File, "TestDictViewPickling.testDictKeyViewPickling", "pickle.tasklet")]
+    public void TestDictKeyViewPickling() => ViewPickling(OneEntry().Keys);
+
+    [Fact]
+    [StacklessTest(File, "TestDictViewPickling.testDictItemViewPickling", "pickle.tasklet")]
+    public void TestDictItemViewPickling() => ViewPickling(OneEntry()); // a Dictionary is its own items view (KeyValuePair)
+
+    [Fact]
+    [StacklessTest(File, "TestDictViewPickling.testDictValueViewPickling", "pickle.tasklet")]
+    public void TestDictValueViewPickling() => ViewPickling(OneEntry().Values);
 }
 
 /// <summary>Stackless's <c>pickle.loads(pickle.dumps(t))</c>: a copy of a suspended tasklet, not scheduled.</summary>

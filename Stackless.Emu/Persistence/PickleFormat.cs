@@ -28,6 +28,30 @@ internal static class PickleFormat
     /// <summary>The prefix of the "signature" value; the base64 HMAC-SHA256 of the body follows it.</summary>
     public const string SignatureAlgorithm = "HMAC-SHA256:";
 
+    /// <summary>Every key above as UTF-8, to read property names without allocating a string for each.</summary>
+    private static readonly (byte[] Utf8, string Name)[] Keys = typeof(PickleFormat)
+        .GetNestedTypes()
+        .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .Distinct()
+        .Select(name => (System.Text.Encoding.UTF8.GetBytes(name), name))
+        .ToArray();
+
+    /// <summary>The key spelled <paramref name="utf8"/>, or null when it is not one of the format's.</summary>
+    public static string? KnownName(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var (bytes, name) in Keys)
+        {
+            if (utf8.SequenceEqual(bytes))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Keys of the envelope.</summary>
     public static class Envelope
     {

@@ -78,7 +78,7 @@ internal ref struct PickleJson
             return false;
         }
 
-        name = GetString();
+        name = (_reader.ValueIsEscaped ? null : PickleFormat.KnownName(_reader.ValueSpan)) ?? GetString();
         Next();
         return true;
     }

@@ -385,15 +385,11 @@ internal sealed partial class PickleReader
             throw reader.Error($"The pickle names {PickleTypes.Describe(type)} as a frame, which is not the state machine of a TaskletFrame method of an allowed assembly.");
         }
 
-        foreach (var (_, field) in StateMachineLayout.Of(type).Fields)
-        {
-            if (FrameAwaiters.ResultTypeOf(field.FieldType) is { } result)
-            {
-                return result;
-            }
-        }
-
-        throw reader.Error($"{PickleTypes.Describe(type)} has no TaskletFrame builder.");
+        var layout = StateMachineLayout.Of(type);
+        var builder = Array.IndexOf(layout.Roles, FieldRole.Builder);
+        return builder >= 0 && layout.State >= 0
+            ? FrameAwaiters.ResultTypeOf(layout.Fields[builder].Field.FieldType)!
+            : throw reader.Error($"{PickleTypes.Describe(type)} has no TaskletFrame builder or no state.");
     }
 
     private void ReadFrameFields(ref PickleJson reader, PickleGraph.TaskletShape shape, int id, FrameBox[] boxes, object machine, int i)
@@ -421,21 +417,21 @@ internal sealed partial class PickleReader
             seen[index] = true;
             var field = layout.Fields[index].Field;
             var type = field.FieldType;
+            var role = layout.Roles[index];
             reader.Where = where.Named("field", key);
-            if (FrameAwaiters.ResultTypeOf(type) is not null)
+            if (role == FieldRole.Builder)
             {
                 throw reader.Error("The builder of a frame is not pickled: it is rebuilt.");
             }
 
-            var kind = AwaiterKinds.Classify(type);
-            if (kind is FrameAwait.Child or FrameAwait.Library || key.StartsWith(StateMachineStates.AwaiterFieldPrefix, StringComparison.Ordinal))
+            if (role is FieldRole.Awaiter or FieldRole.ForeignAwaiter)
             {
                 if (reader.TokenType == JsonTokenType.Null)
                 {
                     continue;
                 }
 
-                if (kind is not (FrameAwait.Child or FrameAwait.Library) || tokenField is not null || FirstKey(reader) != PickleFormat.Await.Key)
+                if (role != FieldRole.Awaiter || tokenField is not null || FirstKey(reader) != PickleFormat.Await.Key)
                 {
                     throw reader.Error("Only one awaiter field of a frame holds a token, and only an awaiter of a frame or of a library operation.");
                 }
@@ -452,7 +448,7 @@ internal sealed partial class PickleReader
             }
 
             var value = ReadValue(ref reader, type);
-            if (key == StateMachineStates.ThisField && value is not null && !PicklePolicy.IsByFields(value.GetType()))
+            if (role == FieldRole.This && value is not null && !PicklePolicy.IsByFields(value.GetType()))
             {
                 throw reader.Error($"The this of a frame must be compiler-generated or [PickleByFields], not a {PickleTypes.Describe(value.GetType())}.");
             }
@@ -463,21 +459,17 @@ internal sealed partial class PickleReader
         reader.Where = where;
         for (var f = 0; f < seen.Length; f++)
         {
-            if (!seen[f] && FrameAwaiters.ResultTypeOf(layout.Fields[f].Field.FieldType) is null)
+            if (layout.Roles[f] == FieldRole.Builder)
+            {
+                layout.Fields[f].Field.SetValue(machine, FrameAwaiters.BuilderFor(layout.Fields[f].Field.FieldType, box));
+            }
+            else if (!seen[f])
             {
                 throw reader.Error($"The pickle has no value for field {layout.Fields[f].Key} of the frame.");
             }
         }
 
-        foreach (var (_, field) in layout.Fields)
-        {
-            if (FrameAwaiters.ResultTypeOf(field.FieldType) is not null)
-            {
-                field.SetValue(machine, FrameAwaiters.BuilderFor(field.FieldType, box));
-            }
-        }
-
-        var state = (int)layout.Fields[layout.IndexOf[StateMachineStates.StateField]].Field.GetValue(machine)!;
+        var state = (int)layout.Fields[layout.State].Field.GetValue(machine)!;
         if (!shape.Started)
         {
             if (state != -1 || tokenField is not null)

@@ -331,10 +331,11 @@ internal sealed class PickleWriter
         writer.WriteStartObject();
         writer.WriteNumber(PickleFormat.Frame.StateMachine, _types.Index(layout.Type, withLayout: true));
         writer.WriteStartObject(PickleFormat.Frame.Fields);
-        foreach (var (key, field) in layout.Fields)
+        for (var i = 0; i < layout.Fields.Count; i++)
         {
-            var type = field.FieldType;
-            if (FrameAwaiters.ResultTypeOf(type) is not null)
+            var (key, field) = layout.Fields[i];
+            var role = layout.Roles[i];
+            if (role == FieldRole.Builder)
             {
                 continue; // the builder is rebuilt on load
             }
@@ -342,9 +343,9 @@ internal sealed class PickleWriter
             _where = frameWhere.Named("field", key);
             var value = field.GetValue(stateMachine);
             writer.WritePropertyName(key);
-            switch (AwaiterKinds.Classify(type))
+            switch (role)
             {
-                case FrameAwait.Child:
+                case FieldRole.Awaiter when AwaiterKinds.Classify(field.FieldType) == FrameAwait.Child:
                     var awaited = FrameAwaiters.ChildOf(value);
                     if (awaited is not null && awaited != child)
                     {
@@ -353,7 +354,7 @@ internal sealed class PickleWriter
 
                     WriteToken(writer, awaited is null ? null : PickleFormat.Await.Frame);
                     continue;
-                case FrameAwait.Library:
+                case FieldRole.Awaiter:
                     var suspended = FrameAwaiters.SuspendedBy(value);
                     if (suspended is not null && (suspended != tasklet || child is not null))
                     {
@@ -362,26 +363,20 @@ internal sealed class PickleWriter
 
                     WriteToken(writer, suspended is null ? null : PickleFormat.Await.Operation);
                     continue;
+                case FieldRole.ForeignAwaiter:
+                    // A foreign awaiter field: cleared after its await completed, so it holds no state.
+                    if (value is not null && (!field.FieldType.IsValueType || !value.Equals(RuntimeHelpers.GetUninitializedObject(field.FieldType))))
+                    {
+                        throw Error($"holds a pending {field.FieldType.Name}: the frame awaits something other than the library's awaitables");
+                    }
+
+                    writer.WriteNullValue();
+                    continue;
+                case FieldRole.This when value is not null && !PicklePolicy.IsByFields(value.GetType()):
+                    throw Error($"is the this of an instance method of {PickleTypes.Describe(value.GetType())}, which is not marked [PickleByFields]: mark the class [PickleByFields] so its fields are saved and restored, or make the method static");
             }
 
-            if (key.StartsWith(StateMachineStates.AwaiterFieldPrefix, StringComparison.Ordinal))
-            {
-                // A foreign awaiter field: cleared after its await completed, so it holds no state.
-                if (value is not null && (!type.IsValueType || !value.Equals(RuntimeHelpers.GetUninitializedObject(type))))
-                {
-                    throw Error($"holds a pending {type.Name}: the frame awaits something other than the library's awaitables");
-                }
-
-                writer.WriteNullValue();
-                continue;
-            }
-
-            if (key == StateMachineStates.ThisField && value is not null && !PicklePolicy.IsByFields(value.GetType()))
-            {
-                throw Error($"is the this of an instance method of {PickleTypes.Describe(value.GetType())}, which is not marked [PickleByFields]: mark the class [PickleByFields] so its fields are saved and restored, or make the method static");
-            }
-
-            WriteValue(writer, value, type);
+            WriteValue(writer, value, field.FieldType);
         }
 
         writer.WriteEndObject();
@@ -391,7 +386,7 @@ internal sealed class PickleWriter
     /// <summary>Refuses a frame whose state is not one of its await points (or not "not started" for a new tasklet's root).</summary>
     private void CheckFrameState(FrameBox frame, object stateMachine, StateMachineLayout layout, FrameBox? child, bool started)
     {
-        var state = (int)layout.Fields.Single(f => f.Key == StateMachineStates.StateField).Field.GetValue(stateMachine)!;
+        var state = (int)layout.Fields[layout.State].Field.GetValue(stateMachine)!;
         if (!started)
         {
             if (state != -1)
@@ -448,84 +443,67 @@ internal sealed class PickleWriter
             return;
         }
 
-        switch (value)
+        switch (PickleValueShapes.Of(type))
         {
-            case Tasklet tasklet:
-                WriteReference(writer, PickleFormat.Value.Tasklet, TaskletId(tasklet));
+            case PickleValueShape.Tasklet:
+                WriteReference(writer, PickleFormat.Value.Tasklet, TaskletId((Tasklet)value));
                 return;
-            case IPicklableChannel channel:
-                WriteReference(writer, PickleFormat.Value.Channel, ChannelId(channel));
+            case PickleValueShape.Channel:
+                WriteReference(writer, PickleFormat.Value.Channel, ChannelId((IPicklableChannel)value));
                 return;
-            case Exception exception:
+            case PickleValueShape.Exception:
                 writer.WriteStartObject();
                 writer.WriteNumber(PickleFormat.Value.Exception, _types.Index(type));
-                writer.WriteString(PickleFormat.Value.Message, exception.Message);
+                writer.WriteString(PickleFormat.Value.Message, ((Exception)value).Message);
                 writer.WriteEndObject();
                 return;
-            case Delegate:
+            case PickleValueShape.Delegate:
                 WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, ObjectKind.Delegate));
                 return;
-            case FrameBox:
-            case IAsyncStateMachine when EnumeratorKinds.Of(type) != EnumeratorKind.Async:
+            case PickleValueShape.Frame:
                 throw Error($"holds a frame object ({type.Name}); frames are pickled only as a tasklet's chain");
-        }
-
-        if (PickleEnumerator.For(type) is { } enumerator)
-        {
-            WriteEnumerator(writer, enumerator, value);
-            return;
-        }
-
-        switch (EnumeratorKinds.Of(type))
-        {
-            case EnumeratorKind.Async:
+            case PickleValueShape.CollectionEnumerator:
+                WriteEnumerator(writer, PickleEnumerator.For(type)!, value);
+                return;
+            case PickleValueShape.AsyncEnumerator:
                 throw Error($"holds a live async enumerator ({PickleTypes.Describe(type)}): async iterators cannot be pickled (they cannot use the TaskletFrame builder)");
-            case EnumeratorKind.Other:
+            case PickleValueShape.OtherEnumerator:
                 throw Error($"holds a live enumerator ({PickleTypes.Describe(type)}): the pickler restores the enumerators of List, Dictionary (and its Keys and Values), HashSet, Queue, Stack, LinkedList and arrays, and iterators (yield return) of your own code, not the BCL's internal iterators (LINQ operators): write the loop as an iterator or over a materialized list");
-        }
-
-        if (PickleTuple.For(type) is { } tuple)
-        {
-            WriteTuple(writer, tuple, value, type);
-            return;
-        }
-
-        if (PicklePolicy.IsLibrary(type.Assembly) && !type.IsArray)
-        {
-            throw Error($"holds a {PickleTypes.Describe(type)}, a type of Stackless.Emu that cannot be pickled");
-        }
-
-        if (!type.IsValueType)
-        {
-            var kind = PickleCollection.For(type) is not null ? ObjectKind.Collection
-                : PickleEnumerator.ViewName(type) is not null ? ObjectKind.View
-                : PicklePolicy.IsByFields(type) ? ObjectKind.ByFields
-                : ObjectKind.Serialized;
-            if (type.IsArray && !type.IsSZArray)
-            {
+            case PickleValueShape.Tuple:
+                WriteTuple(writer, PickleTuple.For(type)!, value, type);
+                return;
+            case PickleValueShape.Library:
+                throw Error($"holds a {PickleTypes.Describe(type)}, a type of Stackless.Emu that cannot be pickled");
+            case PickleValueShape.MultiDimensionalArray:
                 throw Error($"holds a multi-dimensional array ({PickleTypes.Describe(type)}), which cannot be pickled: use an array of arrays");
-            }
-
-            WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, kind));
-            return;
+            case PickleValueShape.Collection:
+                WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, ObjectKind.Collection));
+                return;
+            case PickleValueShape.View:
+                WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, ObjectKind.View));
+                return;
+            case PickleValueShape.ByFieldsObject:
+                WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, ObjectKind.ByFields));
+                return;
+            case PickleValueShape.SerializedObject:
+                WriteReference(writer, PickleFormat.Value.Ref, ObjectId(value, ObjectKind.Serialized));
+                return;
+            case PickleValueShape.ByFieldsStruct:
+                // A compiler-generated or [PickleByFields] struct (a local function's closure): saved inline, field by field.
+                CheckByFields(type);
+                Nest(() =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber(PickleFormat.Value.Fields, _types.Index(type, withLayout: true));
+                    writer.WritePropertyName(PickleFormat.ObjectEntry.FieldValues);
+                    WriteFields(writer, value);
+                    writer.WriteEndObject();
+                });
+                return;
+            default:
+                WriteSerialized(writer, value, type, declared);
+                return;
         }
-
-        if (PicklePolicy.IsByFields(type))
-        {
-            // A compiler-generated or [PickleByFields] struct (a local function's closure): saved inline, field by field.
-            CheckByFields(type);
-            Nest(() =>
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber(PickleFormat.Value.Fields, _types.Index(type, withLayout: true));
-                writer.WritePropertyName(PickleFormat.ObjectEntry.FieldValues);
-                WriteFields(writer, value);
-                writer.WriteEndObject();
-            });
-            return;
-        }
-
-        WriteSerialized(writer, value, type, declared);
     }
 
     /// <summary>Writes strings, booleans, numbers and chars directly (doubles that JSON cannot hold as strings).</summary>
@@ -973,29 +951,4 @@ internal sealed class PickleWriter
     /// <summary>The parameter types of <paramref name="method"/>, to find the same overload on load.</summary>
     public static string Signature(MethodInfo method) =>
         string.Join(",", method.GetParameters().Select(p => PickleTypes.Describe(p.ParameterType))) + "->" + PickleTypes.Describe(method.ReturnType);
-}
-
-/// <summary>What kind of enumerator a type is, as far as the writer cares.</summary>
-internal enum EnumeratorKind
-{
-    /// <summary>Not an enumerator, or an iterator of the program's own (saved field by field).</summary>
-    None,
-
-    /// <summary>An async enumerator: cannot be pickled.</summary>
-    Async,
-
-    /// <summary>An enumerator the pickler cannot restore (LINQ's, other BCL internals).</summary>
-    Other,
-}
-
-/// <summary>The <see cref="EnumeratorKind"/> of each type, worked out once.</summary>
-internal static class EnumeratorKinds
-{
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, EnumeratorKind> Cache = new();
-
-    /// <summary>The kind of <paramref name="type"/> (the BCL collections' enumerators are handled before this is asked).</summary>
-    public static EnumeratorKind Of(Type type) => Cache.GetOrAdd(type, static t =>
-        t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAsyncEnumerator<>)) ? EnumeratorKind.Async
-        : typeof(IEnumerator).IsAssignableFrom(t) && !(PicklePolicy.IsCompilerGenerated(t) && StateMachineStates.IsIterator(t)) ? EnumeratorKind.Other
-        : EnumeratorKind.None);
 }

@@ -380,6 +380,29 @@ public class LoaderRegressionTests
         Refused(document);
     });
 
+    private static async TaskletFrame SendsTo(Channel<int> channel) => await channel.SendAsync(42);
+
+    [Fact]
+    public void Item6_a_blocked_sender_without_its_value_is_refused() => Isolated.Run(() =>
+    {
+        var channel = new Channel<int>();
+        var document = Pickle(() => Tasklet.SpawnFrame(() => SendsTo(channel)));
+        Assert.True(document.Tasklets[0]!.AsObject().Remove("slot"));
+        Assert.Contains("no value to send", Refused(document).Message, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public void Item6_a_receiver_out_of_its_queue_without_a_value_is_refused() => Isolated.Run(() =>
+    {
+        var document = TwoBlocked();
+        var tasklet = document.Tasklets[0]!.AsObject();
+        tasklet["state"] = "paused";
+        tasklet.Remove("channel");
+        tasklet.Remove("direction");
+        QueueOf(document, 0).RemoveAt(0);
+        Assert.Contains("holds no received value", Refused(document).Message, StringComparison.Ordinal);
+    });
+
     // ---------------------------------------------------------------- 7. memory
 
     private static async TaskletFrame Holds(List<int> numbers, int[] more)

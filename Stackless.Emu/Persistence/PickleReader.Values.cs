@@ -559,24 +559,31 @@ internal sealed partial class PickleReader
                     : $"The tasklet waits to send but its frame awaits {innermostAwaiter!.Name}.");
             }
 
-            if (shape.Direction == 1 && shape.Slot is { } sent)
+            if (shape.Direction == -1)
             {
-                reader = At(sent, where.Part("the value it sends"));
-                return (true, ReadValue(ref reader, channel.ElementType));
+                return (false, null);
             }
 
-            return (false, shape.Direction == 1 && channel.ElementType.IsValueType ? RuntimeHelpers.GetUninitializedObject(channel.ElementType) : null);
+            reader = At(shape.Slot ?? throw At(shape.Offset, where).Error("A blocked sender has no value to send."), where.Part("the value it sends"));
+            return (true, ReadValue(ref reader, channel.ElementType));
         }
 
+        var received = innermostAwaiter is null ? null : FrameAwaiters.ReceiveElementType(innermostAwaiter);
         if (shape.Slot is { } slot)
         {
-            if (innermostAwaiter is null || FrameAwaiters.ReceiveElementType(innermostAwaiter) is not { } element)
+            if (received is null)
             {
                 throw At(shape.Offset, where).Error("The tasklet holds a received value but does not await a receive.");
             }
 
             reader = At(slot, where.Part("the value it has received"));
-            return (true, ReadValue(ref reader, element));
+            return (true, ReadValue(ref reader, received));
+        }
+
+        if (received is not null)
+        {
+            // Not waiting in the channel yet awaiting a receive: only a woken receiver is, and it holds the value.
+            throw At(shape.Offset, where).Error("The tasklet awaits a receive but is not blocked and holds no received value.");
         }
 
         return (false, null);

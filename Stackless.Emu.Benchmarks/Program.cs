@@ -13,6 +13,8 @@ switch (mode)
         return Persistence.Run(args[1..]);
     case "spawn-child":
         return Macro.SpawnChildMain(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    case "round-trip-minima":
+        return RoundTripMinima.Run(args[1..]);
     case "micro":
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Macro).Assembly).Run(args[1..]);
         MicroReport.Write(summaries);
@@ -21,6 +23,6 @@ switch (mode)
         MicroReport.WriteFromArtifacts();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | persistence [--quick] | scale-out [--quick] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
+        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | persistence [--quick] | scale-out [--quick] | round-trip-minima [samples] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
         return 2;
 }

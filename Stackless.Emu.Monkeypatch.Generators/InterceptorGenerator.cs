@@ -20,10 +20,26 @@ public sealed class InterceptorGenerator : IIncrementalGenerator
 {
     private const string GeneratedNamespace = "Stackless.Emu.Monkeypatch.Generated";
 
-    private static readonly HashSet<string> Names = new() { "Sleep", "Read", "Write", "Receive", "Send", "Accept", "Connect", "WaitForExit" };
+    /// <summary>How many call sites this generator has bound since it was loaded (the tests prove none while off).</summary>
+    private static long _boundCallSites;
 
-    /// <summary>Supported methods: "Kind.Name(parameter types)".</summary>
-    private static readonly HashSet<string> Supported = new()
+    /// <summary>
+    /// The redirected kinds: Kind → the full metadata name of its BCL type. A type deriving from one (FileStream) is
+    /// redirected as that kind.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string> Kinds = new Dictionary<string, string>
+    {
+        ["Thread"] = "System.Threading.Thread",
+        ["Stream"] = "System.IO.Stream",
+        ["Socket"] = "System.Net.Sockets.Socket",
+        ["Process"] = "System.Diagnostics.Process",
+    };
+
+    /// <summary>
+    /// Supported methods: "Kind.Name(parameter types)", each redirected to the Redirect overload with the same name and
+    /// parameters (after the receiver, for instance methods). A test checks each against Redirect's overloads.
+    /// </summary>
+    internal static readonly HashSet<string> Supported = new()
     {
         "Thread.Sleep(int)",
         "Thread.Sleep(System.TimeSpan)",
@@ -44,6 +60,9 @@ public sealed class InterceptorGenerator : IIncrementalGenerator
         "Process.WaitForExit(int)",
     };
 
+    /// <summary>The method names of <see cref="Supported"/>: the syntactic filter for candidate call sites.</summary>
+    private static readonly HashSet<string> Names = new(Supported.Select(entry => entry.Substring(entry.IndexOf('.') + 1, entry.IndexOf('(') - entry.IndexOf('.') - 1)));
+
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -51,29 +70,63 @@ public sealed class InterceptorGenerator : IIncrementalGenerator
             options.GlobalOptions.TryGetValue("build_property.StacklessMonkeypatch", out var value) &&
             string.Equals(value?.Trim(), "true", System.StringComparison.OrdinalIgnoreCase));
 
-        var sites = context.SyntaxProvider.CreateSyntaxProvider(
+        // Syntax only: which invocations could be redirected, by method name. Nothing is bound here.
+        var candidates = context.SyntaxProvider.CreateSyntaxProvider(
                 static (node, _) => node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } &&
                                     Names.Contains(member.Name.Identifier.ValueText),
-                static (syntaxContext, cancellationToken) => Describe(syntaxContext, cancellationToken))
-            .Where(static site => site is not null)
-            .Select(static (site, _) => site!)
+                static (syntaxContext, _) => (InvocationExpressionSyntax)syntaxContext.Node)
+            .WithTrackingName("StacklessMonkeypatch.Candidates");
+
+        // Binding, only while the feature is on: with StacklessMonkeypatch off the candidates never reach the semantic
+        // model. The price when on: the candidates are bound again whenever the compilation changes (one semantic
+        // model per file), since the gate needs the compilation as an input rather than each node's own model.
+        var sites = candidates
+            .Combine(enabled)
+            .Where(static pair => pair.Right)
+            .Select(static (pair, _) => pair.Left)
+            .Collect()
+            .Combine(context.CompilationProvider)
+            .SelectMany(static (input, cancellationToken) => Bind(input.Right, input.Left, cancellationToken))
+            .WithTrackingName("StacklessMonkeypatch.Binding")
             .Collect();
 
-        context.RegisterSourceOutput(enabled.Combine(sites), static (production, input) =>
+        context.RegisterSourceOutput(sites, static (production, input) =>
         {
-            if (!input.Left || input.Right.IsDefaultOrEmpty)
+            if (input.IsDefaultOrEmpty)
             {
                 return;
             }
 
-            production.AddSource("StacklessMonkeypatch.Interceptors.g.cs", Emit(input.Right));
+            production.AddSource("StacklessMonkeypatch.Interceptors.g.cs", Emit(input));
         });
     }
 
-    private static CallSite? Describe(GeneratorSyntaxContext context, System.Threading.CancellationToken cancellationToken)
+    /// <summary>How many call sites have been bound (given to the semantic model) since the generator was loaded.</summary>
+    internal static long BoundCallSites => System.Threading.Interlocked.Read(ref _boundCallSites);
+
+    /// <summary>The redirectable call sites among <paramref name="invocations"/>, with one semantic model per file.</summary>
+    private static ImmutableArray<CallSite> Bind(Compilation compilation, ImmutableArray<InvocationExpressionSyntax> invocations, System.Threading.CancellationToken cancellationToken)
     {
-        var invocation = (InvocationExpressionSyntax)context.Node;
-        if (context.SemanticModel.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method ||
+        var sites = ImmutableArray.CreateBuilder<CallSite>();
+        foreach (var file in invocations.GroupBy(invocation => invocation.SyntaxTree))
+        {
+            var model = compilation.GetSemanticModel(file.Key);
+            foreach (var invocation in file)
+            {
+                if (Describe(model, invocation, cancellationToken) is { } site)
+                {
+                    sites.Add(site);
+                }
+            }
+        }
+
+        return sites.ToImmutable();
+    }
+
+    private static CallSite? Describe(SemanticModel semanticModel, InvocationExpressionSyntax invocation, System.Threading.CancellationToken cancellationToken)
+    {
+        System.Threading.Interlocked.Increment(ref _boundCallSites);
+        if (semanticModel.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method ||
             method.IsGenericMethod || method.MethodKind != MethodKind.Ordinary)
         {
             return null;
@@ -92,7 +145,7 @@ public sealed class InterceptorGenerator : IIncrementalGenerator
         }
 
 #pragma warning disable RSEXPERIMENTAL002 // Interceptable locations are stable in the SDK's compiler.
-        var location = context.SemanticModel.GetInterceptableLocation(invocation, cancellationToken);
+        var location = semanticModel.GetInterceptableLocation(invocation, cancellationToken);
 #pragma warning restore RSEXPERIMENTAL002
         if (location is null)
         {
@@ -121,16 +174,13 @@ public sealed class InterceptorGenerator : IIncrementalGenerator
 
         for (var t = type; t is not null; t = t.BaseType)
         {
-            switch (t.ToDisplayString())
+            var name = t.ToDisplayString();
+            foreach (var kind in Kinds)
             {
-                case "System.Threading.Thread":
-                    return "Thread";
-                case "System.IO.Stream":
-                    return "Stream";
-                case "System.Net.Sockets.Socket":
-                    return "Socket";
-                case "System.Diagnostics.Process":
-                    return "Process";
+                if (kind.Value == name)
+                {
+                    return kind.Key;
+                }
             }
         }
 

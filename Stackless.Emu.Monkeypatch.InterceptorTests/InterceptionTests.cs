@@ -21,19 +21,26 @@ public class InterceptionTests
     [Fact]
     public void Thread_Sleep_in_a_hard_tasklet_lets_other_tasklets_run() => OnFreshThread(() =>
     {
-        // Warm-up (JIT, timers).
-        Tasklet.SpawnHard(() => Thread.Sleep(1));
-        Scheduler.Run();
-
+        // Counted in steps, not time: the hard tasklet sleeps "for ever" while a soft tasklet takes ten steps and then
+        // kills it; the kill cancels the cooperative sleep, so the hard tasklet wakes only then.
         var steps = 0;
         var stepsWhenAwake = -1;
-        TimeSpan slept = default;
-        Tasklet.SpawnHard(() =>
+        Exception? woken = null;
+        var sleeper = Tasklet.SpawnHard(() =>
         {
-            var watch = Stopwatch.StartNew();
-            Thread.Sleep(200); // intercepted: Redirect.Sleep
-            slept = watch.Elapsed;
-            stepsWhenAwake = steps;
+            try
+            {
+                Thread.Sleep(60_000); // intercepted: Redirect.Sleep
+            }
+            catch (Exception ex)
+            {
+                woken = ex;
+                throw;
+            }
+            finally
+            {
+                stepsWhenAwake = steps;
+            }
         });
         Tasklet.Spawn(async () =>
         {
@@ -41,12 +48,14 @@ public class InterceptionTests
             {
                 steps++;
                 await Scheduler.ScheduleAsync();
-                await Task.Delay(5);
             }
+
+            await sleeper.KillAsync();
         });
         Scheduler.Run();
-        Assert.True(slept >= TimeSpan.FromMilliseconds(190), $"slept {slept}");
+        Assert.IsType<TaskletExit>(woken);
         Assert.Equal(10, stepsWhenAwake);
+        Assert.False(sleeper.Alive);
     });
 
     [Fact]
@@ -114,11 +123,12 @@ public class InterceptionTests
     [Fact]
     public void Process_WaitForExit_in_a_hard_tasklet_lets_other_tasklets_run() => OnFreshThread(() =>
     {
+        // Counted in steps: the child runs until the soft tasklet, after its five steps, ends it.
         var steps = 0;
         var stepsAtExit = -1;
+        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 60"]) { UseShellExecute = false })!;
         Tasklet.SpawnHard(() =>
         {
-            using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 0.2"]) { UseShellExecute = false })!;
             process.WaitForExit(); // intercepted
             stepsAtExit = steps;
         });
@@ -127,8 +137,10 @@ public class InterceptionTests
             for (var i = 0; i < 5; i++)
             {
                 steps++;
-                await Task.Delay(5);
+                await Scheduler.ScheduleAsync();
             }
+
+            process.Kill();
         });
         Scheduler.Run();
         Assert.Equal(5, stepsAtExit);

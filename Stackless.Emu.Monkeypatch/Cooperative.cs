@@ -1,3 +1,5 @@
+using Stackless.Emu.Diagnostics;
+
 namespace Stackless.Emu.Monkeypatch;
 
 /// <summary>
@@ -9,33 +11,27 @@ namespace Stackless.Emu.Monkeypatch;
 /// </summary>
 public static class Cooperative
 {
-    private static volatile TimeProvider s_timeProvider = TimeProvider.System;
-
     /// <summary>
-    /// The clock that drives <see cref="Sleep(TimeSpan)"/> and <see cref="SleepAsync(TimeSpan, CancellationToken)"/>
-    /// (default <see cref="TimeProvider.System"/>); tests set a fake one.
+    /// The clock that drives <see cref="Sleep(TimeSpan)"/> and <see cref="SleepAsync(TimeSpan, CancellationToken)"/>: the
+    /// library's process-wide <see cref="StacklessSettings.TimeProvider"/> (set it there; tests set a fake one).
     /// </summary>
-    public static TimeProvider TimeProvider
-    {
-        get => s_timeProvider;
-        set => s_timeProvider = value ?? throw new ArgumentNullException(nameof(value));
-    }
+    private static TimeProvider Clock => StacklessSettings.TimeProvider;
 
     /// <summary>
     /// Suspends only the calling tasklet (main or hard) for <paramref name="delay"/>, measured by
-    /// <see cref="TimeProvider"/>; the other tasklets run meanwhile. The cooperative form of <see cref="Thread.Sleep(TimeSpan)"/>.
+    /// <see cref="StacklessSettings.TimeProvider"/>; the other tasklets run meanwhile. The cooperative form of <see cref="Thread.Sleep(TimeSpan)"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called from a soft tasklet (use <see cref="SleepAsync(TimeSpan, CancellationToken)"/>).</exception>
     public static void Sleep(TimeSpan delay) =>
-        Wait(token => new ValueTask(Task.Delay(delay, s_timeProvider, token)), "Cooperative.Sleep()", "Cooperative.SleepAsync()");
+        Wait(token => new ValueTask(Task.Delay(delay, Clock, token)), "Cooperative.Sleep()", "Cooperative.SleepAsync()");
 
     /// <summary>Like <see cref="Sleep(TimeSpan)"/>, in milliseconds (the cooperative form of <see cref="Thread.Sleep(int)"/>).</summary>
     public static void Sleep(int millisecondsTimeout) =>
         Sleep(millisecondsTimeout == Timeout.Infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(millisecondsTimeout));
 
-    /// <summary>Waits for <paramref name="delay"/> measured by <see cref="TimeProvider"/>; for soft tasklets (and any async code).</summary>
+    /// <summary>Waits for <paramref name="delay"/> measured by <see cref="StacklessSettings.TimeProvider"/>; for soft tasklets (and any async code).</summary>
     public static Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken = default) =>
-        PassThroughAsync(token => new ValueTask(Task.Delay(delay, s_timeProvider, token)), cancellationToken).AsTask();
+        PassThroughAsync(token => new ValueTask(Task.Delay(delay, Clock, token)), cancellationToken).AsTask();
 
     /// <summary>
     /// Interrupts the operation <paramref name="tasklet"/> is blocked on I/O in without killing it: raises
@@ -72,22 +68,31 @@ public static class Cooperative
         tasklet.Kill(pending || tasklet.BlockedOnIO);
     }
 
-    /// <summary>The error a synchronous wrapper raises inside a soft tasklet (same style as the core's).</summary>
-    internal static string SyncFormInSoftTasklet(string syncName, string asyncName) =>
-        $"{syncName} cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +
-        $"Use 'await {asyncName}' here, or run blocking code in a hard tasklet (Tasklet.SpawnHard).";
-
-    /// <summary>Throws if the calling tasklet is soft; returns it otherwise.</summary>
-    internal static Tasklet EnterSync(string syncName, string asyncName)
+    /// <summary>
+    /// The calling tasklet, for an operation that may suspend it: such an operation is a switch point, so it first raises
+    /// what a kill or throw delivered meanwhile. (A kill that lands just after the tasklet's previous operation completed
+    /// finds no operation to cancel: the tasklet resumes normally, and without this its next operation would start with
+    /// a fresh token and wait on, the kill still pending.)
+    /// </summary>
+    internal static Tasklet EnterOperation()
     {
         var caller = Tasklet.Current;
-        if (caller.Kind == TaskletKind.Soft)
-        {
-            throw new InvalidOperationException(SyncFormInSoftTasklet(syncName, asyncName));
-        }
-
+        caller.ThrowIfPending();
         return caller;
     }
+
+    /// <summary>Throws the core's soft-tasklet error (<see cref="ErrorMessages.SyncFormInSoftTasklet"/>) if the calling tasklet is soft; returns it otherwise.</summary>
+    internal static Tasklet EnterSync(string syncName, string asyncName) => ThreadScheduler.Current.EnterSyncForm(syncName, asyncName);
+
+    /// <summary>Whether the calling tasklet is soft: its synchronous forms may only complete what needs no waiting.</summary>
+    internal static bool InSoftTasklet => Tasklet.Current.Kind == TaskletKind.Soft;
+
+    /// <summary>
+    /// The error a synchronous form raises in a soft tasklet when the call would wait: the core's soft-tasklet message
+    /// and why this call cannot complete at once. Raised before anything was started, so nothing is lost or duplicated.
+    /// </summary>
+    internal static InvalidOperationException WouldWait(string syncName, string asyncName, string reason) =>
+        new($"{ErrorMessages.SyncFormInSoftTasklet(syncName, asyncName)} (It would wait: {reason}.)");
 
     /// <summary>
     /// True when the caller may simply call the original blocking API: it is the main tasklet and nothing else could
@@ -106,6 +111,7 @@ public static class Cooperative
     internal static T Wait<T>(Func<CancellationToken, ValueTask<T>> operation, string syncName, string asyncName)
     {
         var caller = EnterSync(syncName, asyncName);
+        caller.ThrowIfPending();
         var token = caller.CancellationToken;
         var pending = operation(token);
         if (pending.IsCompleted)
@@ -138,12 +144,14 @@ public static class Cooperative
     /// </summary>
     internal static async ValueTask<T> PassThroughAsync<T>(Func<CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
-        var token = Tasklet.Current.CancellationToken;
-        var tasklet = token;
+        // Taken before the first await: the continuation runs on whatever thread completed the operation.
+        var caller = EnterOperation();
+        var taskletToken = caller.CancellationToken;
+        var token = taskletToken;
         CancellationTokenSource? linked = null;
         if (cancellationToken.CanBeCanceled)
         {
-            linked = CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken);
+            linked = CancellationTokenSource.CreateLinkedTokenSource(taskletToken, cancellationToken);
             token = linked.Token;
         }
 
@@ -152,15 +160,14 @@ public static class Cooperative
             var pending = operation(token);
             if (pending.IsCompleted)
             {
-                return await pending;
+                return await pending.ConfigureAwait(false);
             }
 
-            return await AbandonableAsync(pending.AsTask(), token);
+            return await AbandonableAsync(pending.AsTask(), token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (tasklet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (taskletToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // Cancelled by a kill or throw into this tasklet: raise what was delivered (TaskletExit for a kill).
-            Tasklet.ThrowIfInterrupted();
+            RaiseInterrupt(caller);
             throw;
         }
         finally
@@ -174,21 +181,29 @@ public static class Cooperative
     /// started with <paramref name="taskletToken"/>, the calling tasklet's <see cref="Tasklet.CancellationToken"/>, so it
     /// needs no abandonment wrapper; a synchronous completion costs nothing more.
     /// </summary>
-    internal static ValueTask<T> InterruptibleAsync<T>(ValueTask<T> pending, CancellationToken taskletToken) =>
-        pending.IsCompletedSuccessfully ? pending : InterruptibleSlowAsync(pending, taskletToken);
+    internal static ValueTask<T> InterruptibleAsync<T>(ValueTask<T> pending, Tasklet caller, CancellationToken taskletToken) =>
+        pending.IsCompletedSuccessfully ? pending : InterruptibleSlowAsync(pending, caller, taskletToken);
 
-    private static async ValueTask<T> InterruptibleSlowAsync<T>(ValueTask<T> pending, CancellationToken taskletToken)
+    private static async ValueTask<T> InterruptibleSlowAsync<T>(ValueTask<T> pending, Tasklet caller, CancellationToken taskletToken)
     {
         try
         {
-            return await pending;
+            return await pending.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (taskletToken.IsCancellationRequested)
         {
-            Tasklet.ThrowIfInterrupted();
+            RaiseInterrupt(caller);
             throw;
         }
     }
+
+    /// <summary>
+    /// Raises in place of an operation's cancellation what the kill or throw that cancelled it delivered to
+    /// <paramref name="caller"/> (a <see cref="TaskletExit"/> for a kill): taken atomically, so it is raised once, here,
+    /// and not again at the tasklet's next switch. Runs on whatever thread completed the operation. Returns when nothing
+    /// is pending (the caller then rethrows the cancellation).
+    /// </summary>
+    private static void RaiseInterrupt(Tasklet caller) => caller.TakePendingFromAnyThread()?.Throw();
 
     /// <summary>Like <see cref="PassThroughAsync{T}"/>, for an operation without a result.</summary>
     internal static ValueTask PassThroughAsync(Func<CancellationToken, ValueTask> operation, CancellationToken cancellationToken)

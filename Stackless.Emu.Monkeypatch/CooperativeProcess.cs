@@ -89,13 +89,26 @@ public sealed class CooperativeProcess : IDisposable
         Inner.StandardInput.Close();
     }
 
-    /// <summary>Waits cooperatively until the process exits.</summary>
-    public void WaitForExit() =>
-        Cooperative.Wait(token => new ValueTask(Inner.WaitForExitAsync(token)), "CooperativeProcess.WaitForExit()", "CooperativeProcess.WaitForExitAsync()");
+    /// <summary>Waits cooperatively until the process exits (in a soft tasklet: returns if it has exited, raises otherwise).</summary>
+    public void WaitForExit()
+    {
+        if (Cooperative.InSoftTasklet && Inner.HasExited)
+        {
+            return;
+        }
 
-    /// <summary>Waits cooperatively at most <paramref name="timeout"/>; returns whether the process exited.</summary>
-    public bool WaitForExit(TimeSpan timeout) =>
-        Cooperative.Wait(
+        Cooperative.Wait(token => new ValueTask(Inner.WaitForExitAsync(token)), "CooperativeProcess.WaitForExit()", "CooperativeProcess.WaitForExitAsync()");
+    }
+
+    /// <summary>Waits cooperatively at most <paramref name="timeout"/>; returns whether the process exited (in a soft tasklet: only a check that needs no waiting).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (Cooperative.InSoftTasklet && (Inner.HasExited || timeout == TimeSpan.Zero))
+        {
+            return Inner.HasExited;
+        }
+
+        return Cooperative.Wait(
             async token =>
             {
                 using var timer = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -112,6 +125,7 @@ public sealed class CooperativeProcess : IDisposable
             },
             "CooperativeProcess.WaitForExit()",
             "CooperativeProcess.WaitForExitAsync()");
+    }
 
     /// <summary>Waits until the process exits.</summary>
     public Task WaitForExitAsync(CancellationToken cancellationToken = default) =>

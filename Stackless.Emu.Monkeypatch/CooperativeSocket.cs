@@ -7,11 +7,24 @@ namespace Stackless.Emu.Monkeypatch;
 /// <summary>
 /// A <see cref="Socket"/> for tasklets: <see cref="Accept"/>, <see cref="Connect(EndPoint)"/>, <see cref="Send(byte[], int, int, SocketFlags)"/>
 /// and <see cref="Receive(byte[], int, int, SocketFlags)"/> suspend only the calling tasklet (main or hard) while the
-/// socket's asynchronous operation runs; the asynchronous forms pass through. Raises
-/// <see cref="InvalidOperationException"/> when a synchronous form is called from a soft tasklet.
+/// socket's asynchronous operation runs; the asynchronous forms pass through.
 /// </summary>
+/// <remarks>
+/// In a soft tasklet, which cannot wait in a synchronous call, a synchronous form completes directly when it needs no
+/// waiting and raises <see cref="InvalidOperationException"/>, before starting anything, when it would wait:
+/// <see cref="Receive(byte[], int, int, SocketFlags)"/> completes when data (or the peer's shutdown) is already there;
+/// <see cref="Accept"/> when a connection is waiting; <see cref="Send(byte[], int, int, SocketFlags)"/> always completes
+/// (what the send buffer takes goes at once, the rest is accepted and sent in order while the tasklet runs on; a second
+/// send while one is still in flight raises, and the failure of an accepted send is raised by the next send);
+/// <see cref="Connect(EndPoint)"/> always raises, since a connection needs the peer's answer. The streams from
+/// <see cref="GetStream"/> share the socket's sends in flight, so bytes written through either stay in order.
+/// One reader at a time: another thread receiving on the same socket could take the data a synchronous
+/// <see cref="Receive(byte[], int, int, SocketFlags)"/> found ready.
+/// </remarks>
 public sealed class CooperativeSocket : IDisposable
 {
+    private readonly WriteBehind _sends = new();
+
     /// <summary>Wraps <paramref name="socket"/>, which this wrapper now owns.</summary>
     public CooperativeSocket(Socket socket)
     {
@@ -50,13 +63,25 @@ public sealed class CooperativeSocket : IDisposable
     /// <summary>Starts listening (does not block).</summary>
     public void Listen(int backlog = 512) => Inner.Listen(backlog);
 
-    /// <summary>Accepts a connection cooperatively.</summary>
-    public CooperativeSocket Accept() =>
-        new(Cooperative.Wait(token => Inner.AcceptAsync(token), "CooperativeSocket.Accept()", "CooperativeSocket.AcceptAsync()"));
+    /// <summary>Accepts a connection cooperatively (in a soft tasklet: only one that is already waiting).</summary>
+    public CooperativeSocket Accept()
+    {
+        if (Cooperative.InSoftTasklet)
+        {
+            if (!StreamReadiness.IsReadable(Inner))
+            {
+                throw Cooperative.WouldWait("CooperativeSocket.Accept()", "CooperativeSocket.AcceptAsync()", "no connection is waiting to be accepted");
+            }
+
+            return new(Inner.Accept());
+        }
+
+        return new(Cooperative.Wait(token => Inner.AcceptAsync(token), "CooperativeSocket.Accept()", "CooperativeSocket.AcceptAsync()"));
+    }
 
     /// <summary>Accepts a connection.</summary>
     public async ValueTask<CooperativeSocket> AcceptAsync(CancellationToken cancellationToken = default) =>
-        new(await Cooperative.PassThroughAsync(token => Inner.AcceptAsync(token), cancellationToken));
+        new(await Cooperative.PassThroughAsync(token => Inner.AcceptAsync(token), cancellationToken).ConfigureAwait(false));
 
     /// <summary>Connects cooperatively.</summary>
     public void Connect(EndPoint remoteEndPoint) =>
@@ -69,12 +94,17 @@ public sealed class CooperativeSocket : IDisposable
     public ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken = default) =>
         Cooperative.PassThroughAsync(token => Inner.ConnectAsync(remoteEndPoint, token), cancellationToken);
 
-    /// <summary>Sends cooperatively; returns the number of bytes sent.</summary>
+    /// <summary>Sends cooperatively; returns the number of bytes sent (in a soft tasklet: accepted, see the remarks on the class).</summary>
     public int Send(byte[] buffer, int offset, int size, SocketFlags socketFlags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(buffer);
+        if (Cooperative.InSoftTasklet)
+        {
+            return SendNow(buffer.AsSpan(offset, size), socketFlags);
+        }
+
         return Cooperative.Wait(
-            token => Inner.SendAsync(buffer.AsMemory(offset, size), socketFlags, token),
+            token => SendCoreAsync(buffer.AsMemory(offset, size), socketFlags, token),
             "CooperativeSocket.Send()",
             "CooperativeSocket.SendAsync()");
     }
@@ -86,9 +116,14 @@ public sealed class CooperativeSocket : IDisposable
         return Send(buffer, 0, buffer.Length, socketFlags);
     }
 
-    /// <summary>Sends <paramref name="buffer"/> cooperatively (through a pooled array).</summary>
+    /// <summary>Sends <paramref name="buffer"/> cooperatively (through a pooled array when it must wait).</summary>
     public int Send(ReadOnlySpan<byte> buffer, SocketFlags socketFlags = SocketFlags.None)
     {
+        if (Cooperative.InSoftTasklet)
+        {
+            return SendNow(buffer, socketFlags);
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
@@ -101,10 +136,16 @@ public sealed class CooperativeSocket : IDisposable
         }
     }
 
-    /// <summary>Receives cooperatively; returns the number of bytes received (0: the peer shut down).</summary>
+    /// <summary>Receives cooperatively; returns the number of bytes received (0: the peer shut down). In a soft tasklet: only data already there.</summary>
     public int Receive(byte[] buffer, int offset, int size, SocketFlags socketFlags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(buffer);
+        if (Cooperative.InSoftTasklet)
+        {
+            EnsureReadable();
+            return Inner.Receive(buffer, offset, size, socketFlags);
+        }
+
         return Cooperative.Wait(
             token => Inner.ReceiveAsync(buffer.AsMemory(offset, size), socketFlags, token),
             "CooperativeSocket.Receive()",
@@ -118,9 +159,15 @@ public sealed class CooperativeSocket : IDisposable
         return Receive(buffer, 0, buffer.Length, socketFlags);
     }
 
-    /// <summary>Receives into <paramref name="buffer"/> cooperatively (through a pooled array).</summary>
+    /// <summary>Receives into <paramref name="buffer"/> cooperatively (through a pooled array when it must wait).</summary>
     public int Receive(Span<byte> buffer, SocketFlags socketFlags = SocketFlags.None)
     {
+        if (Cooperative.InSoftTasklet)
+        {
+            EnsureReadable();
+            return Inner.Receive(buffer, socketFlags);
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
@@ -134,16 +181,17 @@ public sealed class CooperativeSocket : IDisposable
         }
     }
 
-    /// <summary>Sends.</summary>
+    /// <summary>Sends (after a send still in flight from a soft tasklet's <see cref="Send(byte[], int, int, SocketFlags)"/>).</summary>
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags = SocketFlags.None, CancellationToken cancellationToken = default)
     {
-        if (cancellationToken.CanBeCanceled)
+        if (cancellationToken.CanBeCanceled || !_sends.IsIdle)
         {
-            return Cooperative.PassThroughAsync(token => Inner.SendAsync(buffer, socketFlags, token), cancellationToken);
+            return Cooperative.PassThroughAsync(token => SendCoreAsync(buffer, socketFlags, token), cancellationToken);
         }
 
-        var token = Tasklet.Current.CancellationToken;
-        return Cooperative.InterruptibleAsync(Inner.SendAsync(buffer, socketFlags, token), token);
+        var caller = Cooperative.EnterOperation();
+        var token = caller.CancellationToken;
+        return Cooperative.InterruptibleAsync(Inner.SendAsync(buffer, socketFlags, token), caller, token);
     }
 
     /// <summary>Receives.</summary>
@@ -154,19 +202,58 @@ public sealed class CooperativeSocket : IDisposable
             return Cooperative.PassThroughAsync(token => Inner.ReceiveAsync(buffer, socketFlags, token), cancellationToken);
         }
 
-        var token = Tasklet.Current.CancellationToken;
-        return Cooperative.InterruptibleAsync(Inner.ReceiveAsync(buffer, socketFlags, token), token);
+        var caller = Cooperative.EnterOperation();
+        var token = caller.CancellationToken;
+        return Cooperative.InterruptibleAsync(Inner.ReceiveAsync(buffer, socketFlags, token), caller, token);
     }
 
-    /// <summary>A cooperative stream over the socket; disposing it closes the socket when <paramref name="ownsSocket"/>.</summary>
-    public CooperativeStream GetStream(bool ownsSocket = true) => new(new NetworkStream(Inner, ownsSocket));
+    /// <summary>A cooperative stream over the socket; disposing it closes the socket when <paramref name="ownsSocket"/>. Its writes and this socket's sends stay in order.</summary>
+    public CooperativeStream GetStream(bool ownsSocket = true) => new(new NetworkStream(Inner, ownsSocket), leaveOpen: false, _sends);
 
     /// <summary>Disables sends and/or receives (does not block).</summary>
     public void Shutdown(SocketShutdown how) => Inner.Shutdown(how);
 
-    /// <summary>Closes the socket.</summary>
-    public void Close() => Inner.Close();
+    /// <summary>Closes the socket (once a send in flight has ended).</summary>
+    public void Close() => Dispose();
 
-    /// <inheritdoc/>
-    public void Dispose() => Inner.Dispose();
+    /// <summary>Closes the socket, once a send still in flight from a soft tasklet's <see cref="Send(byte[], int, int, SocketFlags)"/> has ended, so no accepted byte is lost.</summary>
+    public void Dispose() => _sends.CloseAfter(Inner.Dispose, "CooperativeSocket.Dispose()");
+
+    /// <summary>Raises the soft-tasklet error unless a receive would complete at once.</summary>
+    private void EnsureReadable()
+    {
+        if (!StreamReadiness.IsReadable(Inner))
+        {
+            throw Cooperative.WouldWait("CooperativeSocket.Receive()", "CooperativeSocket.ReceiveAsync()", "no data is there to receive yet");
+        }
+    }
+
+    /// <summary>A soft tasklet's send: taken at once, or accepted and left in flight, or raises before sending anything.</summary>
+    private int SendNow(ReadOnlySpan<byte> buffer, SocketFlags socketFlags)
+    {
+        if (_sends.IsBusy)
+        {
+            throw Cooperative.WouldWait(
+                "CooperativeSocket.Send()",
+                "CooperativeSocket.SendAsync()",
+                "an earlier send is still in flight (the peer takes the bytes more slowly than they are sent)");
+        }
+
+        _sends.Start(buffer, data => SendCompletionAsync(Inner.SendAsync(data, socketFlags, CancellationToken.None)));
+        return buffer.Length;
+    }
+
+    /// <summary>The send, after a send in flight.</summary>
+    private ValueTask<int> SendCoreAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken token) =>
+        _sends.IsIdle ? Inner.SendAsync(buffer, socketFlags, token) : SendAfterAsync(buffer, socketFlags, token);
+
+    private async ValueTask<int> SendAfterAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken token)
+    {
+        await _sends.DrainAsync().ConfigureAwait(false);
+        token.ThrowIfCancellationRequested();
+        return await Inner.SendAsync(buffer, socketFlags, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The completion of a send, without its count (a stream socket's asynchronous send sends everything).</summary>
+    private static ValueTask SendCompletionAsync(ValueTask<int> send) => send.IsCompletedSuccessfully ? default : new ValueTask(send.AsTask());
 }

@@ -8,22 +8,55 @@ namespace Stackless.Emu.Monkeypatch;
 /// calling tasklet (main or hard) while the inner stream's asynchronous operation runs, so code written against the
 /// blocking API (<see cref="StreamReader.ReadLine"/>, <see cref="StreamWriter.WriteLine(string)"/>) becomes
 /// cooperative. Asynchronous members pass through to the inner stream. Seeking and length members delegate.
-/// Synchronous members called from a soft tasklet raise <see cref="InvalidOperationException"/>.
 /// </summary>
+/// <remarks>
+/// <para>
+/// In a soft tasklet, which cannot wait in a synchronous call, a synchronous member completes directly when it needs
+/// no waiting, and raises <see cref="InvalidOperationException"/> (before starting anything) when it would wait:
+/// </para>
+/// <list type="bullet">
+/// <item>A regular file or an in-memory stream: every call runs as it is (reads, writes, flushes, copies to such a stream).</item>
+/// <item>A socket (<see cref="System.Net.Sockets.NetworkStream"/>) or, on Unix, a pipe (<see cref="System.IO.Pipes.PipeStream"/>, a FIFO):
+/// a read completes when data (or the end of the stream) is already there, and raises otherwise. A write always
+/// completes: what the send buffer takes is sent at once, and the rest of the bytes is accepted and sent, in order,
+/// while the tasklet runs on (one such write at a time: a second write while one is still in flight raises). A flush
+/// completes (it never waited for the peer on these streams); it raises the failure of an earlier accepted write.</item>
+/// <item>Any other stream: a read raises, since nothing tells beforehand whether it would wait; a write or flush is
+/// started and, if it does not complete at once, accepted and left in flight as above.</item>
+/// </list>
+/// <para>
+/// Later asynchronous writes and flushes (and those of main or hard tasklets) wait for the write in flight first, so
+/// bytes never overtake each other. Disposing the stream while a write is in flight closes the inner stream once that
+/// write has ended (<see cref="DisposeAsync"/> waits for it), so no accepted byte is lost.
+/// </para>
+/// </remarks>
 public class CooperativeStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
     private readonly byte[] _oneByte = new byte[1];
+    private readonly StreamReadiness _readiness;
+    private readonly WriteBehind _writes;
     private bool _disposed;
 
     /// <summary>Wraps <paramref name="inner"/>; disposing the wrapper disposes it unless <paramref name="leaveOpen"/>.</summary>
     public CooperativeStream(Stream inner, bool leaveOpen = false)
+        : this(inner, leaveOpen, new WriteBehind())
+    {
+    }
+
+    /// <summary>Wraps <paramref name="inner"/>, sharing <paramref name="writes"/> with another wrapper of the same connection (a <see cref="CooperativeSocket"/>), so their writes stay in order.</summary>
+    internal CooperativeStream(Stream inner, bool leaveOpen, WriteBehind writes)
     {
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _leaveOpen = leaveOpen;
+        _readiness = new StreamReadiness(inner);
+        _writes = writes;
     }
+
+    /// <summary>The kind of the inner stream, for what a soft tasklet's synchronous call may do.</summary>
+    internal StreamKind Kind => _readiness.Kind;
 
     /// <summary>The wrapped stream.</summary>
     public Stream Inner => _inner;
@@ -72,19 +105,29 @@ public class CooperativeStream : Stream
 
     // ---- synchronous forms: cooperative ------------------------------------------------------------
 
-    /// <summary>Reads cooperatively: suspends only the calling tasklet until the inner stream's read completes.</summary>
+    /// <summary>Reads cooperatively: suspends only the calling tasklet until the inner stream's read completes (in a soft tasklet, see the remarks on the class).</summary>
     public override int Read(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
+        if (Cooperative.InSoftTasklet)
+        {
+            return ReadNow(buffer.AsSpan(offset, count));
+        }
+
         return Cooperative.Wait(
-            token => _inner.ReadAsync(buffer.AsMemory(offset, count), token),
+            token => ReadCoreAsync(buffer.AsMemory(offset, count), token),
             "CooperativeStream.Read()",
             "CooperativeStream.ReadAsync()");
     }
 
-    /// <summary>Reads cooperatively into <paramref name="buffer"/> (through a pooled array).</summary>
+    /// <summary>Reads cooperatively into <paramref name="buffer"/> (through a pooled array when it must wait).</summary>
     public override int Read(Span<byte> buffer)
     {
+        if (Cooperative.InSoftTasklet)
+        {
+            return ReadNow(buffer);
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
@@ -101,19 +144,31 @@ public class CooperativeStream : Stream
     /// <summary>Reads one byte cooperatively; -1 at the end of the stream.</summary>
     public override int ReadByte() => Read(_oneByte, 0, 1) == 0 ? -1 : _oneByte[0];
 
-    /// <summary>Writes cooperatively: suspends only the calling tasklet until the inner stream's write completes.</summary>
+    /// <summary>Writes cooperatively: suspends only the calling tasklet until the inner stream's write completes (in a soft tasklet, see the remarks on the class).</summary>
     public override void Write(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
+        if (Cooperative.InSoftTasklet)
+        {
+            WriteNow(buffer.AsSpan(offset, count));
+            return;
+        }
+
         Cooperative.Wait(
-            token => _inner.WriteAsync(buffer.AsMemory(offset, count), token),
+            token => WriteCoreAsync(buffer.AsMemory(offset, count), token),
             "CooperativeStream.Write()",
             "CooperativeStream.WriteAsync()");
     }
 
-    /// <summary>Writes <paramref name="buffer"/> cooperatively (through a pooled array).</summary>
+    /// <summary>Writes <paramref name="buffer"/> cooperatively (through a pooled array when it must wait).</summary>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        if (Cooperative.InSoftTasklet)
+        {
+            WriteNow(buffer);
+            return;
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
@@ -134,45 +189,146 @@ public class CooperativeStream : Stream
     }
 
     /// <summary>
-    /// Flushes cooperatively. In a soft tasklet it is allowed when the inner flush completes at once (network and pipe
-    /// streams, streams without buffers), because <see cref="StreamWriter"/> calls <c>Flush</c> from its own
-    /// asynchronous and dispose paths; a flush that would wait raises the soft-tasklet error.
+    /// Flushes cooperatively: waits for a write in flight, then for the inner stream's flush. In a soft tasklet: a
+    /// file's flush runs as it is; a socket's or pipe's completes at once (their flush never waits for the peer) and
+    /// raises the failure of an earlier accepted write; another stream's flush is started and left in flight if it
+    /// does not complete at once.
     /// </summary>
     public override void Flush()
     {
-        if (Tasklet.Current.Kind == TaskletKind.Soft)
+        if (Cooperative.InSoftTasklet)
         {
-            var flush = _inner.FlushAsync(CancellationToken.None);
-            if (flush.IsCompleted)
-            {
-#pragma warning disable VSTHRD002 // Completed: this only unwraps its outcome.
-                flush.GetAwaiter().GetResult();
-#pragma warning restore VSTHRD002
-                return;
-            }
-
-            _ = flush.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            FlushNow();
+            return;
         }
 
-        Cooperative.Wait(token => new ValueTask(_inner.FlushAsync(token)), "CooperativeStream.Flush()", "CooperativeStream.FlushAsync()");
+        Cooperative.Wait(FlushCoreAsync, "CooperativeStream.Flush()", "CooperativeStream.FlushAsync()");
     }
 
-    /// <summary>Copies the rest of this stream to <paramref name="destination"/> cooperatively.</summary>
+    /// <summary>Copies the rest of this stream to <paramref name="destination"/> cooperatively (in a soft tasklet: only from and to a file or an in-memory stream).</summary>
     public override void CopyTo(Stream destination, int bufferSize)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bufferSize);
+        if (Cooperative.InSoftTasklet)
+        {
+            if (Kind != StreamKind.Immediate || StreamReadiness.KindOf(destination) != StreamKind.Immediate)
+            {
+                throw Cooperative.WouldWait(
+                    "CooperativeStream.CopyTo()",
+                    "CooperativeStream.CopyToAsync()",
+                    "only a copy between files or in-memory streams needs no waiting");
+            }
+
+            _inner.CopyTo(destination, bufferSize);
+            return;
+        }
+
         Cooperative.Wait(
             token => new ValueTask(_inner.CopyToAsync(destination is CooperativeStream c ? c.Inner : destination, bufferSize, token)),
             "CooperativeStream.CopyTo()",
             "CooperativeStream.CopyToAsync()");
     }
 
+    /// <summary>A soft tasklet's read: completes at once or raises before reading anything.</summary>
+    private int ReadNow(Span<byte> buffer)
+    {
+        if (!_readiness.CanReadNow())
+        {
+            throw Cooperative.WouldWait(
+                "CooperativeStream.Read()",
+                "CooperativeStream.ReadAsync()",
+                Kind == StreamKind.Other
+                    ? $"nothing tells whether a read of {_inner.GetType().Name} would wait"
+                    : "no data is there to read yet");
+        }
+
+        return _inner.Read(buffer);
+    }
+
+    /// <summary>A soft tasklet's write: completes at once, or is accepted and left in flight, or raises before starting.</summary>
+    private void WriteNow(ReadOnlySpan<byte> buffer)
+    {
+        if (Kind == StreamKind.Immediate)
+        {
+            _inner.Write(buffer);
+            return;
+        }
+
+        if (_writes.IsBusy)
+        {
+            throw Cooperative.WouldWait(
+                "CooperativeStream.Write()",
+                "CooperativeStream.WriteAsync()",
+                "an earlier write is still in flight (the reader takes the bytes more slowly than they are written)");
+        }
+
+        _writes.Start(buffer, data => _inner.WriteAsync(data, CancellationToken.None));
+    }
+
+    /// <summary>A soft tasklet's flush (see <see cref="Flush"/>).</summary>
+    private void FlushNow()
+    {
+        switch (Kind)
+        {
+            case StreamKind.Immediate:
+                _inner.Flush();
+                return;
+            case StreamKind.Socket or StreamKind.Pipe:
+                _writes.ThrowIfFailed();
+                return;
+        }
+
+        if (_writes.IsBusy)
+        {
+            throw Cooperative.WouldWait(
+                "CooperativeStream.Flush()",
+                "CooperativeStream.FlushAsync()",
+                "an earlier write is still in flight");
+        }
+
+        _writes.Start(() => new ValueTask(_inner.FlushAsync(CancellationToken.None)));
+    }
+
+    /// <summary>The inner read, after a write in flight when the stream is not duplex.</summary>
+    private ValueTask<int> ReadCoreAsync(Memory<byte> buffer, CancellationToken token) =>
+        _writes.IsIdle || _readiness.IsDuplex ? _inner.ReadAsync(buffer, token) : ReadAfterWritesAsync(buffer, token);
+
+    private async ValueTask<int> ReadAfterWritesAsync(Memory<byte> buffer, CancellationToken token)
+    {
+        await _writes.DrainAsync().ConfigureAwait(false);
+        token.ThrowIfCancellationRequested();
+        return await _inner.ReadAsync(buffer, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The inner write, after a write in flight.</summary>
+    private ValueTask WriteCoreAsync(ReadOnlyMemory<byte> buffer, CancellationToken token) =>
+        _writes.IsIdle ? _inner.WriteAsync(buffer, token) : WriteAfterWritesAsync(buffer, token);
+
+    private async ValueTask WriteAfterWritesAsync(ReadOnlyMemory<byte> buffer, CancellationToken token)
+    {
+        await _writes.DrainAsync().ConfigureAwait(false);
+        token.ThrowIfCancellationRequested();
+        await _inner.WriteAsync(buffer, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The inner flush, after a write in flight.</summary>
+    private async ValueTask FlushCoreAsync(CancellationToken token)
+    {
+        if (!_writes.IsIdle)
+        {
+            await _writes.DrainAsync().ConfigureAwait(false);
+            token.ThrowIfCancellationRequested();
+        }
+
+        await _inner.FlushAsync(token).ConfigureAwait(false);
+    }
+
     // ---- asynchronous forms: pass through ----------------------------------------------------------
 
     /// <inheritdoc/>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Cooperative.PassThroughAsync(token => _inner.ReadAsync(buffer, token), cancellationToken);
+        Cooperative.PassThroughAsync(token => ReadCoreAsync(buffer, token), cancellationToken);
 
     /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -183,7 +339,7 @@ public class CooperativeStream : Stream
 
     /// <inheritdoc/>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Cooperative.PassThroughAsync(token => _inner.WriteAsync(buffer, token), cancellationToken);
+        Cooperative.PassThroughAsync(token => WriteCoreAsync(buffer, token), cancellationToken);
 
     /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -194,7 +350,7 @@ public class CooperativeStream : Stream
 
     /// <inheritdoc/>
     public override Task FlushAsync(CancellationToken cancellationToken) =>
-        Cooperative.PassThroughAsync(token => new ValueTask(_inner.FlushAsync(token)), cancellationToken).AsTask();
+        Cooperative.PassThroughAsync(FlushCoreAsync, cancellationToken).AsTask();
 
     /// <inheritdoc/>
     public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
@@ -221,34 +377,50 @@ public class CooperativeStream : Stream
 
     // ---- disposal ----------------------------------------------------------------------------------
 
-    /// <summary>Disposes the inner stream unless the wrapper was created with <c>leaveOpen</c>.</summary>
+    /// <summary>Disposes the inner stream unless the wrapper was created with <c>leaveOpen</c> (once a write in flight has ended).</summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing && !_disposed)
         {
             _disposed = true;
+            _readiness.Dispose();
             if (!_leaveOpen)
             {
-                _inner.Dispose();
+                _writes.CloseAfter(_inner.Dispose, "CooperativeStream.Dispose()");
             }
         }
 
         base.Dispose(disposing);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Disposes this wrapper, then runs <paramref name="close"/> (the owner's close of what the inner stream runs on) once a write in flight has ended.</summary>
+    internal void DisposeThen(Action close)
+    {
+        Dispose();
+        _writes.CloseAfter(close, "CooperativeStream.Dispose()");
+    }
+
+    /// <summary>Waits for a write in flight (raising its failure), then disposes the inner stream unless the wrapper was created with <c>leaveOpen</c>.</summary>
     public override async ValueTask DisposeAsync()
     {
         if (!_disposed)
         {
             _disposed = true;
-            if (!_leaveOpen)
+            _readiness.Dispose();
+            try
             {
-                await _inner.DisposeAsync();
+                await _writes.DrainAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!_leaveOpen)
+                {
+                    await _inner.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
 
-        await base.DisposeAsync();
+        await base.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
 }

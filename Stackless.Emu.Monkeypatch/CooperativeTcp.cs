@@ -5,7 +5,9 @@ namespace Stackless.Emu.Monkeypatch;
 
 /// <summary>
 /// A <see cref="TcpListener"/> for tasklets: <see cref="AcceptTcpClient"/> suspends only the calling tasklet (main or
-/// hard); <see cref="AcceptTcpClientAsync"/> passes through. Both return <see cref="CooperativeTcpClient"/>s.
+/// hard); <see cref="AcceptTcpClientAsync"/> passes through. Both return <see cref="CooperativeTcpClient"/>s. In a soft
+/// tasklet the synchronous accepts complete when a connection is already waiting (<see cref="TcpListener.Pending"/>)
+/// and raise <see cref="InvalidOperationException"/> otherwise.
 /// </summary>
 public sealed class CooperativeTcpListener : IDisposable
 {
@@ -32,25 +34,33 @@ public sealed class CooperativeTcpListener : IDisposable
 
     /// <summary>Accepts a connection cooperatively.</summary>
     public CooperativeTcpClient AcceptTcpClient() =>
-        new(Cooperative.Wait(
+        Cooperative.InSoftTasklet
+            ? new(AcceptNow("CooperativeTcpListener.AcceptTcpClient()", "CooperativeTcpListener.AcceptTcpClientAsync()").AcceptTcpClient())
+            : new(Cooperative.Wait(
             token => Inner.AcceptTcpClientAsync(token),
             "CooperativeTcpListener.AcceptTcpClient()",
             "CooperativeTcpListener.AcceptTcpClientAsync()"));
 
     /// <summary>Accepts a connection.</summary>
     public async ValueTask<CooperativeTcpClient> AcceptTcpClientAsync(CancellationToken cancellationToken = default) =>
-        new(await Cooperative.PassThroughAsync(token => Inner.AcceptTcpClientAsync(token), cancellationToken));
+        new(await Cooperative.PassThroughAsync(token => Inner.AcceptTcpClientAsync(token), cancellationToken).ConfigureAwait(false));
 
     /// <summary>Accepts a connection as a socket, cooperatively.</summary>
     public CooperativeSocket AcceptSocket() =>
-        new(Cooperative.Wait(token => Inner.AcceptSocketAsync(token), "CooperativeTcpListener.AcceptSocket()", "CooperativeTcpListener.AcceptSocketAsync()"));
+        Cooperative.InSoftTasklet
+            ? new(AcceptNow("CooperativeTcpListener.AcceptSocket()", "CooperativeTcpListener.AcceptSocketAsync()").AcceptSocket())
+            : new(Cooperative.Wait(token => Inner.AcceptSocketAsync(token), "CooperativeTcpListener.AcceptSocket()", "CooperativeTcpListener.AcceptSocketAsync()"));
 
     /// <summary>Accepts a connection as a socket.</summary>
     public async ValueTask<CooperativeSocket> AcceptSocketAsync(CancellationToken cancellationToken = default) =>
-        new(await Cooperative.PassThroughAsync(token => Inner.AcceptSocketAsync(token), cancellationToken));
+        new(await Cooperative.PassThroughAsync(token => Inner.AcceptSocketAsync(token), cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc/>
     public void Dispose() => Inner.Dispose();
+
+    /// <summary>The listener, for a soft tasklet's accept of a connection already waiting; raises the soft-tasklet error otherwise.</summary>
+    private TcpListener AcceptNow(string syncName, string asyncName) =>
+        Inner.Pending() ? Inner : throw Cooperative.WouldWait(syncName, asyncName, "no connection is waiting to be accepted");
 }
 
 /// <summary>
@@ -119,10 +129,15 @@ public sealed class CooperativeTcpClient : IDisposable
     /// <summary>Closes the connection.</summary>
     public void Close() => Dispose();
 
-    /// <inheritdoc/>
+    /// <summary>Closes the connection, once a write a soft tasklet left in flight on <see cref="GetStream"/> has ended, so no accepted byte is lost.</summary>
     public void Dispose()
     {
-        _stream?.Dispose();
+        if (_stream is { } stream)
+        {
+            stream.DisposeThen(Inner.Dispose);
+            return;
+        }
+
         Inner.Dispose();
     }
 }

@@ -136,9 +136,14 @@ public static class Redirect
     public static int Send(Socket socket, byte[] buffer, int offset, int size, SocketFlags socketFlags)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return Cooperative.CanBlockDirectly
-            ? socket.Send(buffer, offset, size, socketFlags)
-            : new CooperativeSocket(socket).Send(buffer, offset, size, socketFlags);
+        if (Cooperative.CanBlockDirectly)
+        {
+            return socket.Send(buffer, offset, size, socketFlags);
+        }
+
+        // A bare socket has nowhere to keep a send left in flight (CooperativeSocket does): a soft tasklet raises.
+        Cooperative.EnterSync("Socket.Send()", "Socket.SendAsync()");
+        return new CooperativeSocket(socket).Send(buffer, offset, size, socketFlags);
     }
 
     /// <summary>Cooperative <see cref="Socket.Send(byte[])"/>.</summary>
@@ -152,7 +157,13 @@ public static class Redirect
     public static int Send(Socket socket, ReadOnlySpan<byte> buffer)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return Cooperative.CanBlockDirectly ? socket.Send(buffer) : new CooperativeSocket(socket).Send(buffer);
+        if (Cooperative.CanBlockDirectly)
+        {
+            return socket.Send(buffer);
+        }
+
+        Cooperative.EnterSync("Socket.Send()", "Socket.SendAsync()");
+        return new CooperativeSocket(socket).Send(buffer);
     }
 
     /// <summary>Cooperative <see cref="Socket.Accept"/>.</summary>

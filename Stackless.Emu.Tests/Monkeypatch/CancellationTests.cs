@@ -31,9 +31,7 @@ public class CancellationTests
         Assert.True(reader.BlockedOnIO);
         Assert.False(Cooperative.CancelIo(Tasklet.Current));
         Cooperative.Kill(reader);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         Scheduler.Run();
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
         Assert.False(reader.Alive);
         Assert.Equal(["reading", "finally"], log);
         Assert.True(a.SafeHandle.IsClosed, "the socket handle was released");
@@ -121,7 +119,8 @@ public class CancellationTests
     // Plain Tasklet.Kill / Tasklet.Throw: the core cancels the tasklet's CancellationToken, which every cooperative
     // operation carries, so the operation ends at once and the tasklet's finally runs and releases the handle.
 
-    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
+    /// <summary>How long a wait for another thread may take before the test reports a hang (the suite's one guard).</summary>
+    private static readonly TimeSpan Prompt = Isolated.Timeout;
 
     [Fact]
     public void Plain_Kill_interrupts_a_hard_tasklet_blocked_in_a_cooperative_read_and_its_finally_releases_the_socket() => Isolated.Run(() =>
@@ -144,10 +143,8 @@ public class CancellationTests
         });
         Scheduler.Schedule();
         Assert.True(reader.BlockedOnIO);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         reader.Kill();
         Scheduler.Run();
-        Assert.True(watch.Elapsed < Prompt, $"the kill took {watch.Elapsed}");
         Assert.False(reader.Alive);
         Assert.Equal(["finally"], log);
         Assert.True(a.SafeHandle.IsClosed, "the socket handle was released");
@@ -182,10 +179,8 @@ public class CancellationTests
         });
         Scheduler.Schedule();
         Assert.True(reader.BlockedOnIO);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         reader.Kill();
         Scheduler.Run(); // would raise here if anything but TaskletExit ended the tasklet
-        Assert.True(watch.Elapsed < Prompt, $"the kill took {watch.Elapsed}");
         Assert.False(reader.Alive);
         Assert.Equal(["finally"], log);
         Assert.True(a.SafeHandle.IsClosed);
@@ -241,9 +236,7 @@ public class CancellationTests
         Scheduler.Schedule();
         Assert.True(acceptor.BlockedOnIO);
         acceptor.Kill();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         Scheduler.Run();
-        Assert.True(watch.Elapsed < Prompt, $"the kill took {watch.Elapsed}");
         Assert.True(finished);
         Assert.False(acceptor.Alive);
 
@@ -310,9 +303,7 @@ public class CancellationTests
         Assert.True(hard.BlockedOnIO && soft.BlockedOnIO);
         hard.Kill();
         soft.Kill();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         Scheduler.Run();
-        Assert.True(watch.Elapsed < Prompt, $"the kills took {watch.Elapsed}");
         Assert.False(hard.Alive || soft.Alive);
         Assert.Equal(["hard finally", "soft finally"], log.Order());
     });
@@ -337,10 +328,8 @@ public class CancellationTests
         });
         Scheduler.Schedule();
         Assert.True(waiter.BlockedOnIO);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         waiter.Kill();
         Scheduler.Run();
-        Assert.True(watch.Elapsed < Prompt, $"the kill took {watch.Elapsed}");
         Assert.True(finished);
         Assert.True(child.HasExited);
         Assert.NotEqual(0, child.ExitCode);
@@ -407,7 +396,7 @@ public class CancellationTests
     [Fact]
     public void The_token_is_created_on_first_request_only() => Isolated.Run(() =>
     {
-        var field = typeof(Tasklet).GetField("_cancellation", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
+        static CancellationTokenSource? Source(Tasklet t) => t.ColdIfAny?.Cancellation;
         var quiet = Tasklet.Spawn(async () => await Scheduler.ScheduleAsync());
         var asking = Tasklet.Spawn(async () =>
         {
@@ -415,10 +404,10 @@ public class CancellationTests
             await Scheduler.ScheduleAsync();
         });
         Scheduler.Schedule();
-        Assert.Null(field.GetValue(quiet));
-        Assert.NotNull(field.GetValue(asking));
+        Assert.Null(Source(quiet));
+        Assert.NotNull(Source(asking));
         quiet.Kill();
-        Assert.Null(field.GetValue(quiet));
+        Assert.Null(Source(quiet));
         Scheduler.Run();
     });
 

@@ -38,18 +38,27 @@ public class CooperativeStreamTests
     });
 
     [Fact]
-    public void Sync_forms_in_a_soft_tasklet_raise_a_clear_error() => Isolated.RunTasklet(async () =>
+    public void Sync_forms_in_a_soft_tasklet_that_would_wait_raise_a_clear_error() => Isolated.Run(() =>
     {
-        using var stream = new CooperativeStream(new MemoryStream([1, 2, 3]));
-        var error = Assert.Throws<InvalidOperationException>(() => stream.Read(new byte[3], 0, 3));
-        Assert.Equal(
-            "CooperativeStream.Read() cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +
-            "Use 'await CooperativeStream.ReadAsync()' here, or run blocking code in a hard tasklet (Tasklet.SpawnHard).",
-            error.Message);
-        Assert.Throws<InvalidOperationException>(() => stream.Write([1], 0, 1));
-        Assert.Throws<InvalidOperationException>(() => Cooperative.Sleep(TimeSpan.FromMilliseconds(1)));
-        Assert.Throws<InvalidOperationException>(() => CooperativeFile.ReadAllText("/nonexistent"));
-        Assert.Equal(3, await stream.ReadAsync(new byte[3]));
+        var (a, b) = Loopback.Pair();
+        using var peer = b;
+        using var stream = new CooperativeStream(new NetworkStream(a, ownsSocket: true));
+        using var unknown = new CooperativeStream(new Mock<Stream>().Object);
+        Tasklet.Spawn(async () =>
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => stream.Read(new byte[3], 0, 3));
+            Assert.Equal(
+                "CooperativeStream.Read() cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +
+                "Use 'await CooperativeStream.ReadAsync()' here, or run blocking code in a hard tasklet (Tasklet.SpawnHard). " +
+                "(It would wait: no data is there to read yet.)",
+                error.Message);
+            Assert.Contains("nothing tells whether a read of", Assert.Throws<InvalidOperationException>(() => unknown.Read(new byte[3], 0, 3)).Message);
+            Assert.Throws<InvalidOperationException>(() => Cooperative.Sleep(TimeSpan.FromMilliseconds(1)));
+            Assert.Throws<InvalidOperationException>(() => CooperativeFile.ReadAllText("/nonexistent"));
+            b.Send([7, 8, 9]);
+            Assert.Equal(3, await stream.ReadAsync(new byte[3])); // the refused read consumed nothing
+        });
+        Scheduler.Run();
     });
 
     [Fact]

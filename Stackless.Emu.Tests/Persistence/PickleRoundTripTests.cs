@@ -256,8 +256,7 @@ public class PickleRoundTripTests
     private static IChannel FindChannel(Tasklet blocked)
     {
         Assert.True(blocked.Blocked);
-        var field = typeof(Tasklet).GetField("BlockedOn", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
-        return (IChannel)field.GetValue(blocked)!;
+        return (IChannel)blocked.WaitingOnChannel!;
     }
 
     // ---------------------------------------------------------------- values

@@ -1,19 +1,21 @@
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Stackless.Emu;
 
 public partial class Channel<T>
 {
-    // Stackless's generic_channel_action. Direction +1 is send, -1 is receive. Each core returns whether the
-    // caller must suspend; the synchronous forms then run the scheduler, the asynchronous ones return a pending
-    // awaitable. Every decision is made, and the queues updated, inside the channel's critical section (see
-    // Channel.Sharing.cs) and before the caller suspends. The channel callback runs before, outside it.
+    // Stackless's generic_channel_action. Direction +1 is send, -1 is receive. Each core returns whether the caller must
+    // suspend; the synchronous forms then run the scheduler, the asynchronous ones return a pending awaitable. Every
+    // decision is made, and the queue updated, inside the channel's critical section (Channel.Sharing.cs) and before the
+    // caller suspends; the channel decides who is served, the scheduler places the woken partner (WakePartner). Values
+    // travel in the tasklets' own fields: a receiver finds its value in its fields whether it suspended or not.
+    // The channel callback runs before, outside the critical section; on a shared channel its willBlock is a snapshot.
 
-    /// <summary>Sends <paramref name="value"/> (or <paramref name="error"/>, see <see cref="TransferSlot{T}.Error"/>) from <paramref name="source"/>.</summary>
+    /// <summary>Sends <paramref name="value"/> (or <paramref name="error"/>, see <see cref="ErrorTransfer"/>) from <paramref name="source"/>.</summary>
     private bool SendCore(Tasklet source, T value, object? error)
     {
         var scheduler = source.Scheduler;
+        scheduler.CountChannelOperation();
         if (scheduler.ChannelCallback is not null)
         {
             NotifySend(source, value, error);
@@ -31,7 +33,7 @@ public partial class Channel<T>
             }
         }
 
-        lock (SharedLock(scheduler))
+        lock (SharedLock(scheduler, joinGroup: !source.IsForeign))
         {
             return SendInSection(source, value, error);
         }
@@ -39,9 +41,10 @@ public partial class Channel<T>
 
     private void NotifySend(Tasklet source, T value, object? error)
     {
-        var partnerWaits = _balance < 0;
         if (source.Scheduler.ChannelCallback is { } callback)
         {
+            var willBlock = InCriticalSection(source.Scheduler, 0, static (channel, _) => channel._balance >= 0);
+
             // Stackless puts the value in the sender's tempval before it calls the callback.
             var saved = source.TempVal;
             source.TempVal = error switch
@@ -52,7 +55,7 @@ public partial class Channel<T>
             };
             try
             {
-                callback(this, source, true, !partnerWaits);
+                callback(this, source, true, willBlock);
             }
             finally
             {
@@ -63,48 +66,46 @@ public partial class Channel<T>
 
     private bool SendInSection(Tasklet source, T value, object? error)
     {
+        DropWaitersOfEndedThreads();
         if (_balance < 0)
         {
             var receiver = _head!;
-            if (receiver.Scheduler != source.Scheduler)
+            receiver.PutValueOrError(value, error);
+            if (receiver.Scheduler != source.Scheduler || receiver.IsForeign || source.IsForeign)
             {
-                // Across threads the receiver is woken on its own thread and the caller goes on (Stackless's interthread rule).
-                UnlinkForeign(receiver);
-                var foreignSlot = receiver.SlotFor<T>();
-                foreignSlot.Value = value;
-                foreignSlot.Error = error;
-                receiver.Scheduler.PostChannelWake(receiver);
+                ServeElsewhere(receiver);
                 return false;
             }
 
             Dequeue(receiver);
-            var slot = receiver.SlotFor<T>();
-            slot.Value = value;
-            slot.Error = error;
-            return WakePartner(source, receiver, direction: 1);
+            return source.Scheduler.WakePartner(source, receiver, ScheduleAll, partnerPreferred: Preference < 0);
         }
 
         CheckCanBlock(source);
-        var own = source.SlotFor<T>();
-        own.Value = value;
-        own.Error = error;
+        source.PutValueOrError(value, error);
         Block(source, direction: 1);
         return true;
     }
 
     /// <summary>
-    /// Receives for <paramref name="source"/>. When it need not suspend, <paramref name="value"/> is the value
-    /// received; otherwise the value arrives in the caller's slot before it resumes.
+    /// Receives for <paramref name="source"/>: the value arrives in the caller's own fields, at once or before it resumes.
+    /// Returns whether the caller must suspend.
     /// </summary>
-    private bool ReceiveCore(Tasklet source, out T value)
+    private bool ReceiveCore(Tasklet source)
     {
         var scheduler = source.Scheduler;
-        scheduler.ChannelCallback?.Invoke(this, source, false, _balance <= 0);
+        scheduler.CountChannelOperation();
+        if (scheduler.ChannelCallback is { } callback)
+        {
+            var willBlock = InCriticalSection(scheduler, 0, static (channel, _) => channel._balance <= 0);
+            callback(this, source, false, willBlock);
+        }
+
         if (TryEnterOwned(scheduler))
         {
             try
             {
-                return ReceiveInSection(source, out value);
+                return ReceiveInSection(source);
             }
             finally
             {
@@ -112,85 +113,77 @@ public partial class Channel<T>
             }
         }
 
-        lock (SharedLock(scheduler))
+        lock (SharedLock(scheduler, joinGroup: !source.IsForeign))
         {
-            return ReceiveInSection(source, out value);
+            return ReceiveInSection(source);
         }
     }
 
-    private bool ReceiveInSection(Tasklet source, out T value)
+    private bool ReceiveInSection(Tasklet source)
     {
+        DropWaitersOfEndedThreads();
         if (_balance > 0)
         {
             var sender = _head!;
-            if (sender.Scheduler != source.Scheduler)
+            sender.MoveValueTo<T>(source);
+            if (sender.Scheduler != source.Scheduler || sender.IsForeign || source.IsForeign)
             {
-                // Copy the hand-over out before the wake: once woken, the sender may reuse its slot on its own thread.
-                UnlinkForeign(sender);
-                var foreignSlot = (TransferSlot<T>)sender.Slot!;
-                var received = foreignSlot.Value;
-                var error = foreignSlot.Error;
-                foreignSlot.Value = default!;
-                foreignSlot.Error = null;
-                sender.Scheduler.PostChannelWake(sender);
-                value = TransferSlot<T>.Deliver(received, error);
+                ServeElsewhere(sender);
                 return false;
             }
 
             Dequeue(sender);
-            var from = (TransferSlot<T>)sender.Slot!;
-            if (WakePartner(source, sender, direction: -1))
-            {
-                var own = source.SlotFor<T>();
-                own.Value = from.Value;
-                own.Error = from.Error;
-                from.Value = default!;
-                from.Error = null;
-                value = default!;
-                return true;
-            }
-
-            value = from.Take();
-            return false;
+            return source.Scheduler.WakePartner(source, sender, ScheduleAll, partnerPreferred: Preference > 0);
         }
 
         CheckCanBlock(source);
         Block(source, direction: -1);
-        value = default!;
         return true;
     }
 
-    /// <summary>Places the woken partner by the channel's rules; returns whether the caller must suspend.</summary>
-    private bool WakePartner(Tasklet source, Tasklet target, int direction)
+    /// <summary>
+    /// Serves a partner of another thread or of code outside the tasklet world (its value already handed over): it is
+    /// woken on its own thread, or its asynchronous operation completes; the caller goes on (Stackless's interthread rule).
+    /// </summary>
+    private void ServeElsewhere(Tasklet partner)
     {
-        var scheduler = source.Scheduler;
-        Debug.Assert(target.Scheduler == scheduler, "partners on other threads are woken by PostChannelWake");
-        if (_scheduleAll)
+        if (partner.IsForeign)
         {
-            // Everybody waits: the partner goes last, the caller yields to its successor.
-            scheduler.AppendRunnable(target);
-            var next = source.NextLink!;
-            scheduler.MakeCurrent(next);
-            return next != source;
+            Dequeue(partner);
+            partner.CompleteForeign();
+            return;
         }
 
-        if (_preference == -direction)
-        {
-            // The partner is preferred: it runs now, right after the caller, which thereby moves to the end of the round.
-            scheduler.InsertRunnableAfter(source, target);
-            scheduler.MakeCurrent(target);
-            return true;
-        }
-
-        // The caller is preferred (or preference 0): the partner is appended and the caller goes on.
-        scheduler.AppendRunnable(target);
-        return false;
+        UnlinkForeign(partner);
+        partner.Scheduler.PostChannelWake(partner);
     }
 
-    /// <summary>Moves <paramref name="source"/> from the runnable chain into this channel's queue.</summary>
+    /// <summary>
+    /// Takes out of the queue the waiters whose thread has ended: they can never run again (Stackless ends a thread's
+    /// tasklets with it), so no value goes to them and none is taken from them. Only a shared channel can hold them.
+    /// </summary>
+    private void DropWaitersOfEndedThreads()
+    {
+        if (!_sharing)
+        {
+            return;
+        }
+
+        for (var waiter = _head; waiter is not null && !waiter.IsForeign && !waiter.Scheduler.OwnerThread.IsAlive; waiter = _head)
+        {
+            Dequeue(waiter);
+            waiter.EndWithoutThread();
+        }
+    }
+
+    /// <summary>Moves <paramref name="source"/> from the runnable chain (a stand-in of foreign code is in none) into this channel's queue.</summary>
     private void Block(Tasklet source, int direction)
     {
-        source.Scheduler.RemoveRunnable(source);
+        if (!source.IsForeign)
+        {
+            source.Scheduler.RemoveRunnable(source);
+        }
+
         Enqueue(source, direction);
     }
 }

@@ -8,10 +8,11 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
     /// Whether iteration is over without receiving: the channel is closing and no sender waits (Stackless's
     /// <c>closing and balance &lt;= 0</c>).
     /// </summary>
-    private bool IterationEnded => _closing && _balance <= 0;
+    private bool IterationEnded => Closing && Balance <= 0;
 
     /// <summary>
-    /// Iterates by receiving until the channel is closed and empty, or a sender sends <see cref="StopIteration"/>.
+    /// Iterates by receiving until the channel is closed and empty, completed (<see cref="Complete"/>) and drained, or a
+    /// sender sends <see cref="StopIteration"/>.
     /// For main and hard tasklets; soft tasklets use <c>await foreach</c>.
     /// </summary>
     public Enumerator GetEnumerator() => new(this);
@@ -20,8 +21,12 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Iterates asynchronously (soft tasklets); ends like <see cref="GetEnumerator"/>.</summary>
-    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new AsyncEnumerator(this);
+    /// <summary>
+    /// Iterates asynchronously (soft tasklets, and code outside the tasklet world); ends like <see cref="GetEnumerator"/>.
+    /// A cancellation of <paramref name="cancellationToken"/> (also given by <c>WithCancellation</c>) while a step waits
+    /// ends it with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new AsyncEnumerator(this, cancellationToken);
 
     /// <summary>The synchronous enumerator: each <see cref="MoveNext"/> is a <see cref="Receive()"/>.</summary>
     public struct Enumerator : IEnumerator<T>
@@ -45,7 +50,7 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             var caller = ThreadScheduler.Current.EnterSyncForm("foreach over a channel", "foreach over the channel");
             if (_channel.IterationEnded)
             {
-                return false;
+                return _channel.EndIteration();
             }
 
             try
@@ -56,6 +61,10 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             catch (StopIteration)
             {
                 return false;
+            }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return _channel.EndIteration();
             }
         }
 
@@ -69,18 +78,22 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
     }
 
     /// <summary>
-    /// The asynchronous enumerator. It is its own <see cref="IValueTaskSource{TResult}"/>, so each step that suspends
-    /// allocates nothing: the continuation is stored in the receiving tasklet.
+    /// The asynchronous enumerator. It is its own <see cref="IValueTaskSource{TResult}"/> and the receiving tasklet's
+    /// resumption, so each step that suspends allocates nothing.
     /// </summary>
-    private sealed class AsyncEnumerator : IAsyncEnumerator<T>, IValueTaskSource<bool>
+    private sealed class AsyncEnumerator : Resumable, IAsyncEnumerator<T>, IValueTaskSource<bool>
     {
         private readonly Channel<T> _channel;
+        private readonly CancellationToken _cancellation;
         private Tasklet? _suspended;
+        private Action<object?>? _continuation;
+        private object? _continuationState;
         private short _version;
 
-        public AsyncEnumerator(Channel<T> channel)
+        public AsyncEnumerator(Channel<T> channel, CancellationToken cancellation)
         {
             _channel = channel;
+            _cancellation = cancellation;
             Current = default!;
         }
 
@@ -88,30 +101,48 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
 
         public ValueTask<bool> MoveNextAsync()
         {
+            _cancellation.ThrowIfCancellationRequested();
             if (_channel.IterationEnded)
             {
-                return new ValueTask<bool>(false);
+                return new ValueTask<bool>(_channel.EndIteration());
             }
 
-            var caller = ThreadScheduler.Current.EnterAsyncForm();
+            var scheduler = ThreadScheduler.Current;
+            var caller = scheduler.EnterAsyncForm();
             try
             {
                 if (caller.IsThreaded)
                 {
-                    Current = _channel.ReceiveThreaded(caller);
+                    if (scheduler.IsOutsideTaskletWorld(caller))
+                    {
+                        return ForeignStepAsync(_channel.ReceiveForeign(scheduler, new WaitLimit(null, null, _cancellation)));
+                    }
+
+                    Current = _cancellation.CanBeCanceled ? _channel.Receive(_cancellation) : _channel.ReceiveThreaded(caller);
                     return new ValueTask<bool>(true);
                 }
 
-                if (!_channel.ReceiveCore(caller, out var value))
+                var request = _cancellation.CanBeCanceled ? new CancelRequest(_channel, caller, new WaitLimit(null, null, _cancellation)) : null;
+                var suspends = _channel.ReceiveCore(caller);
+                if (request is not null)
+                {
+                    _channel.KeepWhileWaiting(caller, request, suspends);
+                }
+
+                if (!suspends)
                 {
                     caller.ThrowIfPending();
-                    Current = value;
+                    Current = caller.TakeValue<T>();
                     return new ValueTask<bool>(true);
                 }
             }
             catch (StopIteration)
             {
                 return new ValueTask<bool>(false);
+            }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return new ValueTask<bool>(_channel.EndIteration());
             }
 
             _suspended = caller;
@@ -125,14 +156,20 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
             CheckToken(token);
             var tasklet = _suspended!;
             _suspended = null;
+            tasklet.EndCancellableWait();
             try
             {
-                Current = tasklet.TakeReceived<T>();
+                tasklet.ThrowIfPending();
+                Current = tasklet.TakeValue<T>();
                 return true;
             }
             catch (StopIteration)
             {
                 return false;
+            }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return _channel.EndIteration();
             }
         }
 
@@ -140,14 +177,43 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
         {
             CheckToken(token);
 
-            // The step is over once the receiving tasklet runs again.
-            return _suspended is null || !_suspended.IsSuspended ? ValueTaskSourceStatus.Succeeded : ValueTaskSourceStatus.Pending;
+            // The step is over once the receiving tasklet runs again, which is only after it was resumed.
+            return _suspended is null ? ValueTaskSourceStatus.Succeeded : ValueTaskSourceStatus.Pending;
         }
 
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         {
             CheckToken(token);
-            _suspended!.SetResume(Continuation.From(continuation, state));
+            var tasklet = _suspended!;
+            _continuation = continuation;
+            _continuationState = state;
+            tasklet.SetResume(this);
+        }
+
+        public override void Resume()
+        {
+            var continuation = _continuation!;
+            var state = _continuationState;
+            _continuation = null;
+            _continuationState = null;
+            continuation(state);
+        }
+
+        private async ValueTask<bool> ForeignStepAsync(ForeignOperation operation)
+        {
+            try
+            {
+                Current = await new ReceiveAwaitable<T>(operation);
+                return true;
+            }
+            catch (StopIteration)
+            {
+                return false;
+            }
+            catch (ChannelClosedException) when (_channel.IsCompleted)
+            {
+                return _channel.EndIteration();
+            }
         }
 
         private void CheckToken(short token)

@@ -14,7 +14,7 @@ public partial class Channel<T> : IPicklableChannel
     {
         if (direction > 0)
         {
-            tasklet.SlotFor<T>().Value = (T)value!;
+            tasklet.PutValue((T)value!);
         }
 
         Enqueue(tasklet, direction);

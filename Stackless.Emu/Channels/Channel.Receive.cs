@@ -4,9 +4,9 @@ public partial class Channel<T>
 {
     /// <summary>
     /// Receives a value: with a sender waiting, takes its value (by default the caller goes on and the sender is
-    /// appended to the round); otherwise waits for a sender. Synchronous form: main and hard tasklets. On the main
-    /// tasklet it runs the scheduler until a value arrives, so <c>while (true) Console.WriteLine(ch.Receive());</c>
-    /// at top level just works.
+    /// appended to the round); otherwise waits for a sender. Synchronous form: main and hard tasklets, and any thread
+    /// without tasklets of its own (it blocks only that thread until a sender comes). On the main tasklet it runs the
+    /// scheduler until a value arrives, so <c>while (true) Console.WriteLine(ch.Receive());</c> at top level just works.
     /// </summary>
     /// <exception cref="ChannelClosedException">The channel is closing and no sender waits.</exception>
     /// <exception cref="BlockTrapException">The caller would block and its <see cref="Tasklet.BlockTrap"/> is set.</exception>
@@ -17,28 +17,38 @@ public partial class Channel<T>
         return ReceiveThreaded(caller);
     }
 
-    /// <summary>Asynchronous form of <see cref="Receive()"/>, for soft tasklets. Await it at once.</summary>
+    /// <summary>
+    /// Asynchronous form of <see cref="Receive()"/>, for soft tasklets (main and hard tasklets complete it
+    /// synchronously). From code outside the tasklet world (an async method on the thread pool) it completes
+    /// asynchronously once a sender comes, blocking no thread. Await it at once, once.
+    /// </summary>
     public ReceiveAwaitable<T> ReceiveAsync()
     {
-        var caller = ThreadScheduler.Current.EnterAsyncForm();
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterAsyncForm();
         if (caller.IsThreaded)
         {
-            return new ReceiveAwaitable<T>(null, ReceiveThreaded(caller));
+            if (scheduler.IsOutsideTaskletWorld(caller))
+            {
+                return new ReceiveAwaitable<T>(ReceiveForeign(scheduler, default));
+            }
+
+            ReceiveThreaded(caller, consume: false);
+            return new ReceiveAwaitable<T>(caller, suspends: false);
         }
 
-        return ReceiveCore(caller, out var value) ? new ReceiveAwaitable<T>(caller, default!) : new ReceiveAwaitable<T>(null, value);
+        return new ReceiveAwaitable<T>(caller, ReceiveCore(caller));
     }
 
-    /// <summary>Receives on the own thread of a main or hard tasklet.</summary>
-    private T ReceiveThreaded(Tasklet caller)
+    /// <summary>Receives on the own thread of a main or hard tasklet; leaves the value in its fields unless <paramref name="consume"/>.</summary>
+    private T ReceiveThreaded(Tasklet caller, bool consume = true)
     {
-        if (!ReceiveCore(caller, out var value))
+        if (ReceiveCore(caller))
         {
-            caller.ThrowIfPending();
-            return value;
+            caller.Scheduler.Drive(caller, exiting: false);
         }
 
-        caller.Scheduler.Drive(caller, exiting: false);
-        return caller.TakeReceived<T>();
+        caller.ThrowIfPending();
+        return consume ? caller.TakeValue<T>() : default!;
     }
 }

@@ -6,7 +6,8 @@ public partial class Channel<T>
 {
     /// <summary>
     /// Sends <paramref name="value"/>: with a receiver waiting, hands it over (by default the receiver runs at once and
-    /// the caller goes to the end of the round); otherwise waits for a receiver. Synchronous form: main and hard tasklets.
+    /// the caller goes to the end of the round); otherwise waits for a receiver. Synchronous form: main and hard tasklets,
+    /// and any thread without tasklets of its own (it blocks only that thread until a receiver takes the value).
     /// </summary>
     /// <exception cref="ChannelClosedException">The channel is closing and no receiver waits.</exception>
     /// <exception cref="BlockTrapException">The caller would block and its <see cref="Tasklet.BlockTrap"/> is set.</exception>
@@ -17,11 +18,21 @@ public partial class Channel<T>
         caller.Scheduler.SuspendSync(caller, SendCore(caller, value, null));
     }
 
-    /// <summary>Asynchronous form of <see cref="Send(T)"/>, for soft tasklets. Await it at once.</summary>
+    /// <summary>
+    /// Asynchronous form of <see cref="Send(T)"/>, for soft tasklets (main and hard tasklets complete it synchronously).
+    /// From code outside the tasklet world (an async method on the thread pool) it completes asynchronously once a
+    /// receiver has taken the value, blocking no thread. Await it at once, once.
+    /// </summary>
     public SwitchAwaitable SendAsync(T value)
     {
-        var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, value, null));
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterAsyncForm();
+        if (caller.IsThreaded && scheduler.IsOutsideTaskletWorld(caller))
+        {
+            return new SwitchAwaitable(SendForeign(scheduler, value, null, default));
+        }
+
+        return scheduler.SuspendAsync(caller, SendCore(caller, value, null));
     }
 
     /// <summary>
@@ -67,18 +78,24 @@ public partial class Channel<T>
         return SendErrorAsync(ExceptionDispatchInfo.Capture(exception));
     }
 
-    /// <summary>The synchronous form of sending an error (see <see cref="TransferSlot{T}.Error"/>).</summary>
+    /// <summary>The synchronous form of sending an error (see <see cref="ErrorTransfer"/>).</summary>
     private void SendError(object error, string syncName, string asyncName)
     {
         var caller = ThreadScheduler.Current.EnterSyncForm(syncName, asyncName);
         caller.Scheduler.SuspendSync(caller, SendCore(caller, default!, error));
     }
 
-    /// <summary>The asynchronous form of sending an error (see <see cref="TransferSlot{T}.Error"/>).</summary>
+    /// <summary>The asynchronous form of sending an error (see <see cref="ErrorTransfer"/>).</summary>
     private SwitchAwaitable SendErrorAsync(object error)
     {
-        var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, SendCore(caller, default!, error));
+        var scheduler = ThreadScheduler.Current;
+        var caller = scheduler.EnterAsyncForm();
+        if (caller.IsThreaded && scheduler.IsOutsideTaskletWorld(caller))
+        {
+            return new SwitchAwaitable(SendForeign(scheduler, default!, error, default));
+        }
+
+        return scheduler.SuspendAsync(caller, SendCore(caller, default!, error));
     }
 
     /// <summary>Sends every item of <paramref name="items"/> in turn; returns how many were sent (Stackless's <c>send_sequence</c>).</summary>
@@ -96,14 +113,18 @@ public partial class Channel<T>
         return count;
     }
 
-    /// <summary>Asynchronous form of <see cref="SendSequence"/>, for soft tasklets.</summary>
-    public async Task<int> SendSequenceAsync(IEnumerable<T> items)
+    /// <summary>
+    /// Asynchronous form of <see cref="SendSequence"/>, for soft tasklets: a <see cref="TaskletFrame"/> method, so a tasklet
+    /// suspended in it can be pickled. A cancellation of <paramref name="cancellationToken"/> while it waits for a receiver
+    /// ends it with <see cref="OperationCanceledException"/>; the items sent so far stay sent.
+    /// </summary>
+    public async TaskletFrame<int> SendSequenceAsync(IEnumerable<T> items, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         var count = 0;
         foreach (var item in items)
         {
-            await SendAsync(item);
+            await SendAsync(item, cancellationToken);
             count++;
         }
 

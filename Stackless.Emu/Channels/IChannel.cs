@@ -43,6 +43,12 @@ internal interface IChannelQueue
     /// </summary>
     bool RemoveWaiter(Tasklet tasklet);
 
+    /// <summary>
+    /// Takes the stand-in of an asynchronous operation of code outside the tasklet world, or a waiter of an ended thread,
+    /// out of the queue from any thread (cancellation, timeout, kill); false when a partner has already served it.
+    /// </summary>
+    bool WithdrawForeign(Tasklet stand);
+
     /// <summary>A one-line description for diagnostics.</summary>
     string Describe();
 }

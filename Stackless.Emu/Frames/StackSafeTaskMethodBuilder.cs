@@ -111,7 +111,17 @@ internal static class StackSafety
 {
     /// <summary>True inside a soft tasklet when the stack is too low to start another frame on it.</summary>
     public static bool MustDefer() =>
-        SynchronizationContext.Current is TaskletSynchronizationContext && !RuntimeHelpers.TryEnsureSufficientExecutionStack();
+        !RuntimeHelpers.TryEnsureSufficientExecutionStack() && ThreadScheduler.CurrentOrNull?.ExecutingSoftOrNull is not null;
+
+    /// <summary>
+    /// Makes <paramref name="next"/> the running soft tasklet's next step, to continue from the scheduler loop on a fresh
+    /// stack (no yield); false outside a soft tasklet step.
+    /// </summary>
+    public static bool TryDefer(object next)
+    {
+        var scheduler = ThreadScheduler.CurrentOrNull;
+        return scheduler?.ExecutingSoftOrNull is { } tasklet && scheduler.TryContinueInPlace(tasklet, next, null, yield: false);
+    }
 
     /// <summary>An awaiter that hands its continuation to the running tasklet's scheduler as the tasklet's next step.</summary>
     public readonly struct DeferAwaiter : ICriticalNotifyCompletion
@@ -126,8 +136,10 @@ internal static class StackSafety
 
         public void UnsafeOnCompleted(Action continuation)
         {
-            var context = (TaskletSynchronizationContext)SynchronizationContext.Current!;
-            context.Tasklet.Scheduler.Trampoline(context.Tasklet, Continuation.From(continuation));
+            if (!TryDefer(continuation))
+            {
+                continuation();
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ internal static class FrameAwaiters
     private static readonly ConcurrentDictionary<Type, Func<object, Tasklet?>> ReceiveSuspenders = new();
     private static readonly ConcurrentDictionary<Type, Func<FrameBox, object>> ChildAwaiters = new();
     private static readonly ConcurrentDictionary<Type, Func<Tasklet, object>> ReceiveAwaiters = new();
-    private static readonly ConcurrentDictionary<Type, Func<object, (object? Value, object? Error)>> SlotReaders = new();
+    private static readonly ConcurrentDictionary<Type, Func<Tasklet, (object? Value, object? Error)>> SlotReaders = new();
     private static readonly ConcurrentDictionary<Type, Action<Tasklet, object?>> SlotWriters = new();
     private static readonly ConcurrentDictionary<Type, Func<FrameBox, object>> Builders = new();
 
@@ -43,7 +43,7 @@ internal static class FrameAwaiters
     {
         if (awaiterType == typeof(TaskletFrameAwaiter))
         {
-            return new TaskletFrameAwaiter(new TaskletFrameAwaiter<VoidResult>((FrameBox<VoidResult>)child, default, null));
+            return new TaskletFrameAwaiter(new TaskletFrameAwaiter<VoidResult>(child, default));
         }
 
         return ChildAwaiters.GetOrAdd(awaiterType.GetGenericArguments()[0], static r => Typed<Func<FrameBox, object>>(nameof(MakeChildAwaiter), r))(child);
@@ -99,15 +99,14 @@ internal static class FrameAwaiters
     // ---------------------------------------------------------------- a tasklet's state
 
     /// <summary>Where <paramref name="tasklet"/> is: in the runnable queue, in a channel's queue (which, which way), or neither.</summary>
-    public static TaskletWait WaitOf(Tasklet tasklet)
+    /// <remarks>A tasklet served by another thread, its wake on the way, counts as in a channel with none to pickle.</remarks>
+    public static TaskletPlacement WaitOf(Tasklet tasklet) => tasklet.Wait switch
     {
-        if ((tasklet.Flags & TaskletFlags.InChannel) != 0)
-        {
-            return new TaskletWait(TaskletPlace.Channel, tasklet.BlockedOn as IPicklableChannel, tasklet.BlockedDirection);
-        }
-
-        return new TaskletWait((tasklet.Flags & TaskletFlags.InRunnable) != 0 ? TaskletPlace.Runnable : TaskletPlace.None, null, 0);
-    }
+        TaskletWait.Channel => new TaskletPlacement(TaskletPlace.Channel, tasklet.WaitingOnChannel as IPicklableChannel, tasklet.WaitDirection),
+        TaskletWait.ChannelServed => new TaskletPlacement(TaskletPlace.Channel, null, tasklet.WaitDirection),
+        TaskletWait.Runnable => new TaskletPlacement(TaskletPlace.Runnable, null, 0),
+        _ => new TaskletPlacement(TaskletPlace.None, null, 0),
+    };
 
     /// <summary>The position of each tasklet in this thread's runnable queue, after the running one (0 runs next).</summary>
     public static Dictionary<Tasklet, int> RunnableOrder()
@@ -115,7 +114,7 @@ internal static class FrameAwaiters
         var order = new Dictionary<Tasklet, int>(ReferenceEqualityComparer.Instance);
         var current = ThreadScheduler.Current.Executing;
         var position = 0;
-        for (var t = current.NextLink; t is not null && t != current && (t.Flags & TaskletFlags.InRunnable) != 0; t = t.NextLink)
+        for (var t = current.NextLink; t is not null && t != current && t.Wait == TaskletWait.Runnable; t = t.NextLink)
         {
             order[t] = position++;
         }
@@ -139,18 +138,14 @@ internal static class FrameAwaiters
     public static Dictionary<string, object?>? ItemsOf(Tasklet tasklet) => tasklet.ItemsIfAny;
 
     /// <summary>
-    /// The value and error in <paramref name="tasklet"/>'s hand-over slot for values of <paramref name="element"/>, or
-    /// null when it has none (or only one for another element type, left from an earlier channel).
+    /// The value (or error) handed to <paramref name="tasklet"/> as an <paramref name="element"/>, without taking it: a
+    /// blocked sender's value, or what a woken receiver has been handed. Null when what it holds is not an
+    /// <paramref name="element"/> (nothing was handed over for that type).
     /// </summary>
     public static (object? Value, object? Error)? ReadSlot(Tasklet tasklet, Type element)
     {
-        var slot = tasklet.Slot;
-        if (slot is null || slot.GetType().GetGenericArguments()[0] != element)
-        {
-            return null;
-        }
-
-        return SlotReaders.GetOrAdd(element, static e => Typed<Func<object, (object?, object?)>>(nameof(ReadSlotOf), e))(slot);
+        var (value, error) = SlotReaders.GetOrAdd(element, static e => Typed<Func<Tasklet, (object?, object?)>>(nameof(ReadSlotOf), e))(tasklet);
+        return value is not null && !element.IsInstanceOfType(value) ? null : (value, error);
     }
 
     // ---------------------------------------------------------------- restoring
@@ -187,17 +182,17 @@ internal static class FrameAwaiters
 #pragma warning disable CA1859 // Bound to Func<..., object> delegates: the boxed awaiter or builder is what the field setter takes.
     private static Tasklet? SuspendedByReceive<T>(object awaiter) => ((ReceiveAwaitable<T>)awaiter).SuspendedTasklet;
 
-    private static object MakeChildAwaiter<TResult>(FrameBox child) => new TaskletFrameAwaiter<TResult>((FrameBox<TResult>)child, default!, null);
+    private static object MakeChildAwaiter<TResult>(FrameBox child) => new TaskletFrameAwaiter<TResult>(child, default!);
 
-    private static object MakeReceiveAwaiter<T>(Tasklet tasklet) => new ReceiveAwaitable<T>(tasklet, default!);
+    private static object MakeReceiveAwaiter<T>(Tasklet tasklet) => new ReceiveAwaitable<T>(tasklet, suspends: true);
 
     private static object MakeBuilder<TResult>(FrameBox box) => TaskletFrameMethodBuilder<TResult>.ForBox((FrameBox<TResult>)box);
 
 #pragma warning restore CA1859
 
-    private static (object? Value, object? Error) ReadSlotOf<T>(object slot) => (((TransferSlot<T>)slot).Value, ((TransferSlot<T>)slot).Error);
+    private static (object? Value, object? Error) ReadSlotOf<T>(Tasklet tasklet) => tasklet.PeekValue<T>();
 
-    private static void WriteSlotOf<T>(Tasklet tasklet, object? value) => tasklet.SlotFor<T>().Value = (T)value!;
+    private static void WriteSlotOf<T>(Tasklet tasklet, object? value) => tasklet.PutValue((T)value!);
 }
 
 /// <summary>Where a tasklet is queued, as the pickler sees it.</summary>
@@ -214,11 +209,4 @@ internal enum TaskletPlace
 }
 
 /// <summary>Where a tasklet waits: its place, and for a channel, which one (null if it cannot be pickled) and which way (1 send, -1 receive).</summary>
-internal readonly record struct TaskletWait(TaskletPlace Place, IPicklableChannel? Channel, int Direction);
-
-/// <summary>Gives the pickler the frame a TaskletFrame awaiter waits for.</summary>
-internal interface IFrameAwaiter
-{
-    /// <summary>The awaited frame, or null when it completed without suspending.</summary>
-    FrameBox? Box { get; }
-}
+internal readonly record struct TaskletPlacement(TaskletPlace Place, IPicklableChannel? Channel, int Direction);

@@ -5,7 +5,7 @@ using System.Runtime.ExceptionServices;
 namespace Stackless.Emu;
 
 /// <summary>What a suspended <see cref="TaskletFrame"/> frame waits for.</summary>
-internal enum FrameAwait
+internal enum FrameAwait : byte
 {
     /// <summary>Running, or completed.</summary>
     None,
@@ -29,41 +29,47 @@ internal enum FrameAwait
 /// <summary>
 /// A suspended <see cref="TaskletFrame"/> frame: the boxed compiler state machine, its completion, and the link to the
 /// frame that awaits it. The chain of boxes from a tasklet's innermost suspension point up to its root frame is what
-/// the pickler saves.
+/// the pickler saves. A tasklet resumes its innermost box by one virtual call (<see cref="Resume"/>): no delegate, no
+/// <see cref="ExecutionContext"/> capture, no <see cref="Task"/>.
 /// </summary>
-internal abstract class FrameBox
+/// <remarks>
+/// Lean on purpose (a blocked tasklet's memory is its tasklet, its innermost box and its channel): the awaiting parent
+/// and a foreign awaiter's continuation share <see cref="_next"/>; the pending awaiter's type and the final error share
+/// <see cref="_awaiterOrError"/> (the first exists only while suspended, the second only once completed).
+/// </remarks>
+internal abstract class FrameBox : Resumable
 {
-    /// <summary>Runs the next step of the state machine; stored as the continuation of every await.</summary>
-    public readonly Action MoveNextAction;
+    /// <summary>The <see cref="FrameBox"/> that awaits this frame, or the continuation of foreign code awaiting it, or null.</summary>
+    private object? _next;
 
-    /// <summary>The <see cref="TaskletFrame"/> frame that awaits this one, or null (root, or awaited by foreign code).</summary>
-    public FrameBox? Parent;
-
-    /// <summary>The frame this one last awaited (kept after it completes; the pickler walks the chain from the innermost up).</summary>
-    public FrameBox? Child;
-
-    /// <summary>What runs when this frame completes (the parent's <see cref="MoveNextAction"/>, or foreign code).</summary>
-    public Action? Continuation;
+    /// <summary>While suspended: the awaiter's <see cref="Type"/>; once completed: the method's <see cref="ExceptionDispatchInfo"/>, if it failed.</summary>
+    private object? _awaiterOrError;
 
     /// <summary>What the frame waits for while suspended.</summary>
     public FrameAwait Awaiting;
 
-    /// <summary>The awaiter type of the pending await, for error messages.</summary>
-    public Type? AwaiterType;
-
-    /// <summary>The execution context captured at the pending await (AsyncLocal values flow as with Task).</summary>
-    public ExecutionContext? Context;
-
     /// <summary>Completed (successfully or not).</summary>
     public bool IsCompleted;
 
+    /// <summary>The <see cref="TaskletFrame"/> frame that awaits this one, or null (root, or awaited by foreign code).</summary>
+    public FrameBox? Parent => _next as FrameBox;
+
+    /// <summary>What runs when this frame completes if foreign code awaits it (a delegate), else null.</summary>
+    public Action? Continuation => _next as Action;
+
+    /// <summary>The awaiter type of the pending await, for the pickler and error messages.</summary>
+    public Type? AwaiterType
+    {
+        get => IsCompleted ? null : _awaiterOrError as Type;
+        set
+        {
+            Debug.Assert(!IsCompleted);
+            _awaiterOrError = value;
+        }
+    }
+
     /// <summary>The exception the method ended with.</summary>
-    public ExceptionDispatchInfo? Error;
-
-    /// <summary>Set on a tasklet's root frame: completed with the frame, it is the tasklet body's task.</summary>
-    public TaskCompletionSource? RootCompletion;
-
-    protected FrameBox() => MoveNextAction = MoveNext;
+    public ExceptionDispatchInfo? Error => IsCompleted ? _awaiterOrError as ExceptionDispatchInfo : null;
 
     /// <summary>The compiler-generated state machine type.</summary>
     public abstract Type StateMachineType { get; }
@@ -80,42 +86,51 @@ internal abstract class FrameBox
     /// <summary>The method's name, read from the state machine type (<c>&lt;Recurs&gt;d__3</c> is <c>Recurs</c>).</summary>
     public string MethodName => DescribeStateMachine(StateMachineType);
 
-    /// <summary>Runs the next step of the method.</summary>
-    public void MoveNext()
+    /// <summary>Runs the next step of the method (the tasklet's resumption, or its parent's after a child completed).</summary>
+    public sealed override void Resume()
     {
         Awaiting = FrameAwait.None;
-        AwaiterType = null;
-        var context = Context;
-        Context = null;
-        if (context is null || ReferenceEquals(context, ExecutionContext.Capture()))
-        {
-            Step();
-        }
-        else
-        {
-            ExecutionContext.Run(context, static box => ((FrameBox)box!).Step(), this);
-        }
+        _awaiterOrError = null;
+        Step();
+    }
+
+    /// <summary>Runs the first step of a tasklet's root frame.</summary>
+    public void StartAsRoot(Tasklet tasklet)
+    {
+        Debug.Assert(tasklet.CurrentRootFrame == this);
+        Resume();
     }
 
     /// <summary>Calls the state machine's MoveNext.</summary>
     protected abstract void Step();
 
-    /// <summary>Registers what runs when the frame completes; a <see cref="FrameBox"/> continuation becomes the parent.</summary>
+    /// <summary>Links <paramref name="parent"/> as the frame awaiting this one; resumes it at once if this one has completed.</summary>
+    public void SetParent(FrameBox parent)
+    {
+        Debug.Assert(_next is null, "a TaskletFrame is awaited once");
+        parent.Awaiting = FrameAwait.Child;
+        _next = parent;
+        if (IsCompleted)
+        {
+            RunContinuation();
+        }
+    }
+
+    /// <summary>Registers foreign code's continuation (a frame awaited by a plain async method).</summary>
     public void SetContinuation(Action continuation)
     {
-        Debug.Assert(Continuation is null, "a TaskletFrame is awaited once");
-        if (Continuation is not null)
+        if (_next is not null)
         {
             throw new InvalidOperationException("A TaskletFrame can be awaited only once.");
         }
 
-        Parent = continuation.Target as FrameBox;
-        if (Parent is not null)
+        if (continuation.Target is FrameBox parent)
         {
-            Parent.Child = this;
+            SetParent(parent);
+            return;
         }
 
-        Continuation = continuation;
+        _next = continuation;
         if (IsCompleted)
         {
             RunContinuation();
@@ -125,22 +140,10 @@ internal abstract class FrameBox
     /// <summary>Marks the frame completed and resumes whoever awaits it.</summary>
     protected void Complete(ExceptionDispatchInfo? error)
     {
-        Error = error;
+        _awaiterOrError = error;
         IsCompleted = true;
         Awaiting = FrameAwait.None;
-        if (RootCompletion is { } root)
-        {
-            if (error is null)
-            {
-                root.TrySetResult();
-            }
-            else
-            {
-                root.TrySetException(error.SourceException);
-            }
-        }
-
-        if (Continuation is not null)
+        if (_next is not null)
         {
             RunContinuation();
         }
@@ -149,20 +152,19 @@ internal abstract class FrameBox
     /// <summary>Resumes the awaiting frame, on a fresh stack (through the tasklet's scheduler) when this one runs low.</summary>
     private void RunContinuation()
     {
-        var continuation = Continuation!;
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()
-            && SynchronizationContext.Current is TaskletSynchronizationContext context)
+        if (_next is FrameBox parent)
         {
-            if (Parent is { } parent)
+            if (!RuntimeHelpers.TryEnsureSufficientExecutionStack() && StackSafety.TryDefer(parent))
             {
                 parent.Awaiting = FrameAwait.Deferred;
+                return;
             }
 
-            context.Tasklet.Scheduler.Trampoline(context.Tasklet, Stackless.Emu.Continuation.From(continuation));
+            parent.Resume();
             return;
         }
 
-        continuation();
+        Unsafe.As<Action>(_next)!();
     }
 
     /// <summary>The method name of a state machine type, or the type name when it is not compiler-generated.</summary>

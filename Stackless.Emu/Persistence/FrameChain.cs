@@ -62,7 +62,7 @@ internal sealed class FrameChain
             return Fail("an exception (a kill or a throw) is pending delivery to it");
         }
 
-        if (tasklet.Resume.Callback is not Action { Target: FrameBox innermost })
+        if (tasklet.ResumeTarget is not FrameBox innermost)
         {
             return Fail($"it is not suspended in a TaskletFrame method{DescribeSuspension(tasklet)}");
         }
@@ -97,28 +97,15 @@ internal sealed class FrameChain
 
     private static FrameChain Fail(string problem) => new([], problem);
 
-    /// <summary>Names the innermost TaskletFrame frame awaiting something foreign, found from the root down.</summary>
-    private static string DescribeForeign(Tasklet tasklet)
-    {
-        for (var frame = tasklet.CurrentRootFrame; frame is not null; frame = frame.Child)
-        {
-            if (frame.Awaiting == FrameAwait.Foreign)
-            {
-                return $": frame {frame.MethodName} awaits a {frame.AwaiterType?.Name}";
-            }
-
-            if (frame.Awaiting != FrameAwait.Child || frame.Child is null || frame.Child.IsCompleted)
-            {
-                break;
-            }
-        }
-
-        return string.Empty;
-    }
+    /// <summary>Names the TaskletFrame frame awaiting something foreign (a waiting tasklet's resumption is that frame).</summary>
+    private static string DescribeForeign(Tasklet tasklet) =>
+        tasklet.ResumeTarget is FrameBox { Awaiting: FrameAwait.Foreign } frame
+            ? $": frame {frame.MethodName} awaits a {frame.AwaiterType?.Name}"
+            : string.Empty;
 
     /// <summary>Names the frame a stored continuation would resume.</summary>
     private static string DescribeSuspension(Tasklet tasklet) =>
-        tasklet.Resume.Callback is Delegate callback ? $": it would resume {Describe(callback)}" : string.Empty;
+        tasklet.ResumeTarget is Delegate callback ? $": it would resume {Describe(callback)}" : string.Empty;
 
     /// <summary>Names the method a continuation delegate resumes (a compiler state machine's method when it is one).</summary>
     public static string Describe(Delegate continuation)

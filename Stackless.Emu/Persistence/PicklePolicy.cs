@@ -19,6 +19,14 @@ internal static class PicklePolicy
     /// <summary>Whether <paramref name="assembly"/> is Stackless.Emu itself.</summary>
     public static bool IsLibrary(Assembly assembly) => assembly == Library;
 
+    /// <summary>
+    /// Whether a frame of the library's own <paramref name="method"/> may be restored: only the channel's TaskletFrame
+    /// methods (the interface forms and SendSequenceAsync), whose every await point is a channel operation of their own
+    /// channel. Every other library state machine is refused, so a pickle cannot resume library code at a forged point.
+    /// </summary>
+    public static bool IsResumableLibraryFrame(MethodInfo method) =>
+        method.DeclaringType is { IsGenericType: true } declaring && declaring.GetGenericTypeDefinition() == typeof(Channel<>);
+
     /// <summary>A type the compiler generated (closure, lambda cache, iterator, state machine, anonymous type).</summary>
     public static bool IsCompilerGenerated(Type type) =>
         type.Name.StartsWith('<') && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);

@@ -365,7 +365,7 @@ internal sealed partial class PickleReader
 
         for (var i = 0; i + 1 < count; i++)
         {
-            boxes[i + 1].SetContinuation(boxes[i].MoveNextAction);
+            boxes[i + 1].SetParent(boxes[i]);
         }
 
         if (count > 0 && !shape.Started)
@@ -379,8 +379,9 @@ internal sealed partial class PickleReader
     /// <summary>Checks that <paramref name="type"/> is the state machine of a TaskletFrame method of an allowed assembly; returns its result type.</summary>
     private Type CheckFrameType(ref PickleJson reader, Type type)
     {
-        if (!typeof(IAsyncStateMachine).IsAssignableFrom(type) || !_options.IsAllowed(type.Assembly) || PicklePolicy.IsLibrary(type.Assembly)
-            || StateMachineStates.AsyncMethodOf(type) is not { } method || !FrameAwaiters.IsTaskletFrame(method.ReturnType))
+        if (!typeof(IAsyncStateMachine).IsAssignableFrom(type) || !_options.IsAllowed(type.Assembly)
+            || StateMachineStates.AsyncMethodOf(type) is not { } method || !FrameAwaiters.IsTaskletFrame(method.ReturnType)
+            || (PicklePolicy.IsLibrary(type.Assembly) && !PicklePolicy.IsResumableLibraryFrame(method)))
         {
             throw reader.Error($"The pickle names {PickleTypes.Describe(type)} as a frame, which is not the state machine of a TaskletFrame method of an allowed assembly.");
         }
@@ -448,9 +449,9 @@ internal sealed partial class PickleReader
             }
 
             var value = ReadValue(ref reader, type);
-            if (role == FieldRole.This && value is not null && !PicklePolicy.IsByFields(value.GetType()))
+            if (role == FieldRole.This && value is not null && value is not IPicklableChannel && value is not Tasklet && !PicklePolicy.IsByFields(value.GetType()))
             {
-                throw reader.Error($"The this of a frame must be compiler-generated or [PickleByFields], not a {PickleTypes.Describe(value.GetType())}.");
+                throw reader.Error($"The this of a frame must be a channel, a tasklet, compiler-generated or [PickleByFields], not a {PickleTypes.Describe(value.GetType())}.");
             }
 
             field.SetValue(machine, value);

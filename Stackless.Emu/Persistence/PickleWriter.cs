@@ -372,7 +372,7 @@ internal sealed class PickleWriter
 
                     writer.WriteNullValue();
                     continue;
-                case FieldRole.This when value is not null && !PicklePolicy.IsByFields(value.GetType()):
+                case FieldRole.This when value is not null && value is not IPicklableChannel && value is not Tasklet && !PicklePolicy.IsByFields(value.GetType()):
                     throw Error($"is the this of an instance method of {PickleTypes.Describe(value.GetType())}, which is not marked [PickleByFields]: mark the class [PickleByFields] so its fields are saved and restored, or make the method static");
             }
 

@@ -4,13 +4,19 @@ using System.Runtime.ExceptionServices;
 namespace Stackless.Emu;
 
 /// <summary>
-/// The return type of a restorable async method: <c>async TaskletFrame Recurs(int level) { ... }</c>. It behaves like
-/// <see cref="Task"/> inside a soft tasklet, but the library owns every suspended frame (the compiler's state machine,
-/// boxed by <see cref="TaskletFrameMethodBuilder"/>), so a tasklet whose frames are all <see cref="TaskletFrame"/>
-/// methods suspended on the library's awaitables can be pickled (<see cref="TaskletPickler"/>) and resumed in another
-/// process. Await it once, from another <see cref="TaskletFrame"/> method or from the tasklet started by
-/// <see cref="Tasklet.CreateFrame"/>.
+/// The return type of a tasklet body written as an async method: <c>async TaskletFrame Ping(Channel&lt;int&gt; ch) { ... }</c>,
+/// spawned with <see cref="Tasklet.SpawnFrame"/>. It is the fast way to write a tasklet: the library owns every
+/// suspended frame (the compiler's state machine, boxed by <see cref="TaskletFrameMethodBuilder"/> and parked in the
+/// tasklet), so a switch costs one virtual call and no allocation, foreign awaits always come back to the tasklet on
+/// its scheduler thread, and a tasklet whose frames are all <see cref="TaskletFrame"/> methods suspended on the library's
+/// awaitables can be pickled (<see cref="TaskletPickler"/>) and resumed in another process. Await it once, from another
+/// <see cref="TaskletFrame"/> method or from any async method.
 /// </summary>
+/// <remarks>
+/// Differences from <see cref="Task"/>: a TaskletFrame cannot be awaited twice or waited for synchronously, and an
+/// <c>AsyncLocal</c> value set inside it stays visible to its caller (the tasklet keeps one execution context across its
+/// frames, as synchronous methods do).
+/// </remarks>
 [AsyncMethodBuilder(typeof(TaskletFrameMethodBuilder))]
 public readonly struct TaskletFrame
 {
@@ -36,32 +42,30 @@ public readonly struct TaskletFrame
 [AsyncMethodBuilder(typeof(TaskletFrameMethodBuilder<>))]
 public readonly struct TaskletFrame<TResult>
 {
-    private readonly FrameBox<TResult>? _box;
+    /// <summary>The box of a suspended method, or the error of one that failed synchronously, or null.</summary>
+    private readonly object? _state;
     private readonly TResult _result;
-    private readonly ExceptionDispatchInfo? _error;
 
-    internal TaskletFrame(FrameBox<TResult> box)
+    internal TaskletFrame(object? state)
     {
-        _box = box;
+        _state = state;
         _result = default!;
-        _error = null;
     }
 
-    internal TaskletFrame(TResult result, ExceptionDispatchInfo? error)
+    internal TaskletFrame(TResult result)
     {
-        _box = null;
+        _state = null;
         _result = result;
-        _error = error;
     }
 
     /// <summary>True when the method has finished (successfully or not).</summary>
-    public bool IsCompleted => _box is null || _box.IsCompleted;
+    public bool IsCompleted => _state is not FrameBox box || box.IsCompleted;
 
     /// <summary>The boxed frame, or null when the method finished without suspending.</summary>
-    internal FrameBox<TResult>? Box => _box;
+    internal FrameBox<TResult>? Box => _state as FrameBox<TResult>;
 
     /// <summary>The awaiter (the await pattern).</summary>
-    public TaskletFrameAwaiter<TResult> GetAwaiter() => new(_box, _result, _error);
+    public TaskletFrameAwaiter<TResult> GetAwaiter() => new(_state, _result);
 }
 
 /// <summary>The awaiter of <see cref="TaskletFrame"/>; used by the compiler.</summary>
@@ -91,36 +95,37 @@ public readonly struct TaskletFrameAwaiter : ICriticalNotifyCompletion, IFrameAw
 /// <typeparam name="TResult">The awaited method's result type.</typeparam>
 public readonly struct TaskletFrameAwaiter<TResult> : ICriticalNotifyCompletion, IFrameAwaiter
 {
-    private readonly FrameBox<TResult>? _box;
+    private readonly object? _state;
     private readonly TResult _result;
-    private readonly ExceptionDispatchInfo? _error;
 
-    internal TaskletFrameAwaiter(FrameBox<TResult>? box, TResult result, ExceptionDispatchInfo? error)
+    internal TaskletFrameAwaiter(object? state, TResult result)
     {
-        _box = box;
+        _state = state;
         _result = result;
-        _error = error;
     }
 
     /// <summary>True when the awaited method has finished.</summary>
-    public bool IsCompleted => _box is null || _box.IsCompleted;
+    public bool IsCompleted => _state is not FrameBox box || box.IsCompleted;
 
     /// <summary>The frame awaited, or null.</summary>
-    internal FrameBox<TResult>? Box => _box;
+    internal FrameBox<TResult>? Box => _state as FrameBox<TResult>;
 
     /// <inheritdoc/>
-    FrameBox? IFrameAwaiter.Box => _box;
+    FrameBox? IFrameAwaiter.Box => _state as FrameBox;
 
     /// <summary>The awaited method's result; raises its exception if it failed.</summary>
     public TResult GetResult()
     {
-        if (_box is not null)
+        switch (_state)
         {
-            return _box.GetResult();
+            case FrameBox<TResult> box:
+                return box.GetResult();
+            case ExceptionDispatchInfo error:
+                error.Throw();
+                return default!;
+            default:
+                return _result;
         }
-
-        _error?.Throw();
-        return _result;
     }
 
     /// <summary>Runs <paramref name="continuation"/> when the awaited method finishes.</summary>
@@ -130,17 +135,24 @@ public readonly struct TaskletFrameAwaiter<TResult> : ICriticalNotifyCompletion,
     public void UnsafeOnCompleted(Action continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        if (_box is null)
+        if (_state is not FrameBox box)
         {
             continuation();
             return;
         }
 
-        _box.SetContinuation(continuation);
+        box.SetContinuation(continuation);
     }
 }
 
 /// <summary>The result type of a <see cref="TaskletFrame"/> (which returns nothing).</summary>
 internal readonly struct VoidResult
 {
+}
+
+/// <summary>Gives the builder and the pickler the frame a TaskletFrame awaiter waits for.</summary>
+internal interface IFrameAwaiter
+{
+    /// <summary>The awaited frame, or null when it completed without suspending.</summary>
+    FrameBox? Box { get; }
 }

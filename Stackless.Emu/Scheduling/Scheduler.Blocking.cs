@@ -64,45 +64,64 @@ public static partial class Scheduler
 
     /// <summary>
     /// Runs a blocking call on the thread pool and suspends only the calling soft tasklet until it returns; exceptions
-    /// from <paramref name="call"/> reach the caller. On main and hard tasklets it behaves like <see cref="BlockingCall{T}(Func{T})"/>.
+    /// from <paramref name="call"/> reach the caller. A kill or throw that arrives meanwhile is raised when the call has
+    /// returned (a blocking call cannot be interrupted), and the tasklet does not carry on. On main and hard tasklets it
+    /// behaves like <see cref="BlockingCall{T}(Func{T})"/>.
     /// </summary>
-    public static Task<T> BlockingCallAsync<T>(Func<T> call)
+    public static InterruptibleAwaitable<T> BlockingCallAsync<T>(Func<T> call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return Current.IsThreaded ? Task.FromResult(BlockingCall(call)) : Task.Run(call);
+        return new(Current.IsThreaded ? Task.FromResult(BlockingCall(call)) : Task.Run(call));
     }
 
     /// <summary>Like <see cref="BlockingCallAsync{T}(Func{T})"/>, for a call without a result.</summary>
-    public static Task BlockingCallAsync(Action call)
+    public static InterruptibleAwaitable BlockingCallAsync(Action call)
     {
         ArgumentNullException.ThrowIfNull(call);
         if (Current.IsThreaded)
         {
             BlockingCall(call);
-            return Task.CompletedTask;
+            return new(Task.CompletedTask);
         }
 
-        return Task.Run(call);
+        return new(Task.Run(call));
     }
 
     /// <summary>
     /// Suspends only the calling tasklet for <paramref name="delay"/>, driven by <paramref name="timeProvider"/>
-    /// (<see cref="TimeProvider.System"/> when null; a fake one in tests); other tasklets run meanwhile. A cancellation
-    /// of <paramref name="cancellationToken"/> ends the sleep early with <see cref="OperationCanceledException"/>.
-    /// For main and hard tasklets.
+    /// (<see cref="StacklessSettings.TimeProvider"/> when null; a fake one in tests); other tasklets run meanwhile. A cancellation
+    /// of <paramref name="cancellationToken"/> ends the sleep early with <see cref="OperationCanceledException"/>; a kill
+    /// or throw ends it at once with the delivered exception. For main and hard tasklets.
     /// </summary>
-    public static void Sleep(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        WaitFor(Task.Delay(delay, timeProvider ?? TimeProvider.System, cancellationToken));
-
-    /// <summary>Asynchronous form of <see cref="Sleep"/>, for soft tasklets.</summary>
-    public static Task SleepAsync(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    public static void Sleep(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
-        if (!Current.IsThreaded)
+        var token = InterruptibleAwaitables.TaskletToken(cancellationToken, out var linked);
+        try
         {
-            return Task.Delay(delay, timeProvider ?? TimeProvider.System, cancellationToken);
+            WaitFor(Task.Delay(delay, timeProvider ?? StacklessSettings.TimeProvider, token));
+        }
+        finally
+        {
+            linked?.Dispose();
+        }
+    }
+
+    /// <summary>Asynchronous form of <see cref="Sleep"/>, for soft tasklets; a kill or throw ends it with the delivered exception.</summary>
+    public static InterruptibleAwaitable SleepAsync(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        if (Current.IsThreaded)
+        {
+            Sleep(delay, timeProvider, cancellationToken);
+            return new(Task.CompletedTask);
         }
 
-        Sleep(delay, timeProvider, cancellationToken);
-        return Task.CompletedTask;
+        var token = InterruptibleAwaitables.TaskletToken(cancellationToken, out var linked);
+        var sleep = Task.Delay(delay, timeProvider ?? StacklessSettings.TimeProvider, token);
+        if (linked is not null)
+        {
+            _ = sleep.ContinueWith(static (_, source) => ((CancellationTokenSource)source!).Dispose(), linked, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return new(sleep);
     }
 }

@@ -15,8 +15,43 @@ public static partial class Scheduler
     {
         var scheduler = ThreadScheduler.Current;
         var caller = scheduler.EnterSyncForm("Scheduler.Run()", "Scheduler.ScheduleAsync()");
+        scheduler.ThrowIfOrphanedMainFlow();
         scheduler.Run(new RunFrame { Caller = caller });
     }
+
+    /// <summary>
+    /// Runs <paramref name="main"/> as the main tasklet's code, written as an async method (the way to use tasklets from
+    /// <c>async Main</c>, like Nito.AsyncEx's <c>AsyncContext.Run</c>): its awaits resume on this thread as the main
+    /// tasklet, and the tasklets run while it waits; its synchronous forms (<c>channel.Receive()</c>,
+    /// <c>Scheduler.Run()</c>) work as usual. When it has finished, the tasklets run until none can, those still blocked
+    /// are killed (their <c>finally</c> blocks run), and its exception, if any, is raised here.
+    /// <code>static void Main() =&gt; Scheduler.RunMain(async () =&gt; { Tasklet.Spawn(...); await Task.Delay(10); Scheduler.Run(); });</code>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called from a tasklet, or while RunMain already runs on this thread.</exception>
+    public static void RunMain(Func<Task> main)
+    {
+#pragma warning disable VSTHRD002 // Completed: RunMain returns only once the task has completed.
+        ThreadScheduler.Current.RunMain(main).GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>Like <see cref="RunMain(Func{Task})"/>, returning the result of <paramref name="main"/> (e.g. an exit code).</summary>
+    public static T RunMain<T>(Func<Task<T>> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        Task<T>? task = null;
+        _ = ThreadScheduler.Current.RunMain(() => task = main());
+#pragma warning disable VSTHRD002 // Completed: RunMain returns only once the task has completed.
+        return task!.GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>
+    /// The synchronization context of this thread's scheduler: work posted to it runs on this thread as tasklets of its
+    /// own (see <see cref="SchedulerSynchronizationContext"/>). Give it to libraries that post callbacks (Rx's
+    /// <c>ObserveOn</c>, vs-threading's <c>JoinableTaskContext</c>).
+    /// </summary>
+    public static SchedulerSynchronizationContext SynchronizationContext => ThreadScheduler.Current.Context;
 
     /// <summary>Lets the next runnable tasklet run; the caller goes to the end of the round (Stackless's <c>schedule()</c>). For main and hard tasklets.</summary>
     public static void Schedule()
@@ -89,20 +124,6 @@ public static partial class Scheduler
     {
         get => ThreadScheduler.Current.ChannelCallback;
         set => ThreadScheduler.Current.ChannelCallback = value;
-    }
-
-    /// <summary>
-    /// The stack size, in bytes, of threads started for hard tasklets from now on (0: the runtime's default). Raise it
-    /// for deep synchronous recursion.
-    /// </summary>
-    public static int HardTaskletStackSize
-    {
-        get => HardTaskletThreads.StackSize;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            HardTaskletThreads.StackSize = value;
-        }
     }
 
     /// <summary>This thread's alive tasklets, main first (for diagnostics and for ending leftovers).</summary>

@@ -8,7 +8,7 @@ namespace Stackless.Emu;
 /// threads to wake it as long as another scheduler of its <see cref="SchedulerGroup"/> is live; when none is, the
 /// block is a deadlock. Everything here is off the single-threaded hot path and takes one process-wide lock.
 /// </summary>
-internal static class SchedulerRegistry
+internal static partial class SchedulerRegistry
 {
     private static readonly object s_lock = new();
     private static readonly List<ThreadScheduler> s_schedulers = [];
@@ -16,6 +16,7 @@ internal static class SchedulerRegistry
     /// <summary>Adds a new thread's scheduler, in a group of its own.</summary>
     public static void Register(ThreadScheduler scheduler)
     {
+        StacklessMetrics.EnsureCreated();
         lock (s_lock)
         {
             PruneDeadThreads();
@@ -162,6 +163,7 @@ internal static class SchedulerRegistry
                 return false;
             }
 
+            s_retired += s.ReadCounters().Cumulative; // the counts of an ended thread stay in the totals (SchedulerRegistry.Counters.cs)
             s.Group.Members.Remove(s);
             return true;
         });

@@ -15,12 +15,15 @@ namespace Stackless.Emu;
 /// their <c>finally</c> blocks run and none is leaked.
 /// </remarks>
 [DebuggerDisplay("SchedulerThread {ThreadId}")]
-public sealed class SchedulerThread : IDisposable
+public sealed class SchedulerThread : IDisposable, IAsyncDisposable
 {
     private readonly Thread _thread;
     private readonly ThreadScheduler _scheduler;
     private readonly ConcurrentQueue<Exception> _errors = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Guards <see cref="_stopping"/> against posts: no post is accepted once stopping is set.</summary>
+    private readonly object _postLock = new();
     private volatile bool _stopping;
 
     /// <summary>Starts the thread and waits until its scheduler exists.</summary>
@@ -52,6 +55,12 @@ public sealed class SchedulerThread : IDisposable
 
     /// <summary>The managed id of the thread (the <see cref="Tasklet.ThreadId"/> of its tasklets).</summary>
     public int ThreadId => _scheduler.ThreadId;
+
+    /// <summary>
+    /// The thread's scheduler context: work posted to it runs on this thread as tasklets of their own (see
+    /// <see cref="SchedulerSynchronizationContext"/>). Give it to libraries that post callbacks. Any thread.
+    /// </summary>
+    public SchedulerSynchronizationContext SynchronizationContext => _scheduler.Context;
 
     /// <summary>Completes when the thread has stopped; faulted with the errors that escaped its tasklets, if any.</summary>
 #pragma warning disable VSTHRD003 // The task belongs to this object and is completed by its own thread.
@@ -120,6 +129,19 @@ public sealed class SchedulerThread : IDisposable
         }
     }
 
+    /// <summary>
+    /// Asynchronous form of <see cref="Join"/>: stops the thread once its runnable tasklets have run out and completes when
+    /// it has stopped, faulted with the errors that escaped its tasklets. A cancellation of
+    /// <paramref name="cancellationToken"/> ends the wait (the thread still stops).
+    /// </summary>
+#pragma warning disable VSTHRD003 // The task belongs to this object and is completed by its own thread.
+    public Task JoinAsync(CancellationToken cancellationToken = default)
+    {
+        Stop();
+        return _completion.Task.WaitAsync(cancellationToken);
+    }
+#pragma warning restore VSTHRD003
+
     /// <summary>Stops the thread and waits for it, like <see cref="Join"/>, but leaves errors to <see cref="Completion"/>.</summary>
     public void Dispose()
     {
@@ -130,20 +152,40 @@ public sealed class SchedulerThread : IDisposable
         }
     }
 
+    /// <summary>Stops the thread and waits for it without blocking, leaving errors to <see cref="Completion"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        if (Thread.CurrentThread != _thread)
+        {
+            await ((Task)_completion.Task).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
     private void Stop()
     {
-        if (!_stopping)
+        lock (_postLock)
         {
+            if (_stopping)
+            {
+                return;
+            }
+
             _stopping = true;
-            _scheduler.PostAction(static () => { }); // wakes the idle thread to see the request
         }
+
+        _scheduler.PostAction(static () => { }); // wakes the idle thread to see the request
     }
 
     private void PostAction(Action action)
     {
-        ObjectDisposedException.ThrowIf(_stopping, this);
-        SchedulerRegistry.Join(ThreadScheduler.Current, _scheduler);
-        _scheduler.PostAction(action);
+        // Under the lock: a post accepted here is in the inbox before stopping can be set, so the thread runs it.
+        lock (_postLock)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            SchedulerRegistry.Join(ThreadScheduler.Current, _scheduler);
+            _scheduler.PostAction(action);
+        }
     }
 
     private void Serve(ThreadScheduler scheduler)
@@ -156,13 +198,16 @@ public sealed class SchedulerThread : IDisposable
             // Run() ended with an error: serve on.
         }
 
+        // Work accepted before stopping runs (posts are refused from the moment stopping is set, so none comes later).
+        Collected(() => scheduler.Run(new RunFrame { Caller = main }));
+
         // No leaked tasklets: kill the ones still alive, so their finally blocks run; then let killed tasklets
         // blocked on I/O finish dying.
         foreach (var tasklet in scheduler.AliveTasklets())
         {
             if (tasklet != main && tasklet.Alive)
             {
-                Collected(() => tasklet.Kill());
+                Collected(() => tasklet.Kill(pending: tasklet.BlockedOnIO));
             }
         }
 

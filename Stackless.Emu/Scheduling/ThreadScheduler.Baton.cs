@@ -13,7 +13,7 @@ internal sealed partial class ThreadScheduler
         NotifySwitch(next);
         if (!next.Started)
         {
-            next.Flags |= TaskletFlags.Started;
+            next.MarkStarted();
             HardTaskletThreads.Start(next);
         }
 
@@ -31,12 +31,12 @@ internal sealed partial class ThreadScheduler
         try
         {
             WaitForBaton(tasklet);
-            _driverThreadId = Environment.CurrentManagedThreadId;
+            ResumeDriving();
             Exception? error = null;
             try
             {
                 tasklet.ThrowIfPending();
-                tasklet.HardBody!();
+                tasklet.RunHardBody();
             }
 #pragma warning disable CA1031 // The body's exception is the tasklet's result: it goes to main like any other.
             catch (Exception ex)

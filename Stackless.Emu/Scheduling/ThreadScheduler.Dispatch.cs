@@ -28,13 +28,42 @@ internal sealed partial class ThreadScheduler
     {
         _ticks++;
         var soft = _executingSoft;
-        if (soft is not null && _current != soft)
+        if (soft is not null)
         {
-            // An earlier operation switched away from this tasklet, but it kept running: that awaitable was not awaited.
-            throw new InvalidOperationException(ErrorMessages.NotAwaited);
+            if (_current != soft || soft.HasResume)
+            {
+                // An earlier operation switched away from this tasklet, but it kept running: that awaitable was not awaited.
+                throw new InvalidOperationException(ErrorMessages.NotAwaited);
+            }
+
+            if (SynchronizationContextOf(_driverThread) != _installedContext)
+            {
+                // Inside another context's nested loop (JoinableTaskFactory.Run, AsyncContext.Run) a suspension could never
+                // be resumed. Raised here, before the operation changes anything, so the caller's own code gets it (thrown
+                // from the awaiter's OnCompleted, the runtime would rethrow it on the thread pool and end the process).
+                throw new InvalidOperationException(ErrorMessages.SuspendedOutsideStep(soft));
+            }
+
+            return soft;
         }
 
         return Executing;
+    }
+
+    /// <summary>
+    /// Whether the caller of an asynchronous form is code outside the tasklet world: the main tasklet of a thread that
+    /// runs no tasklets (a thread-pool thread, or a thread under a foreign synchronization context). Its operations then
+    /// complete asynchronously through a <see cref="TaskletKind.Foreign"/> stand-in instead of blocking the thread.
+    /// </summary>
+    public bool IsOutsideTaskletWorld(Tasklet caller)
+    {
+        if (!caller.IsMain || _aliveCount != 0 || _driveDepth != 0 || _inRunMain || _runFrames.Count != 0)
+        {
+            return false;
+        }
+
+        return Thread.CurrentThread.IsThreadPoolThread
+            || SynchronizationContext.Current is { } context && context is not SchedulerSynchronizationContext;
     }
 
     /// <summary>Completes a synchronous form: runs the scheduler until <paramref name="caller"/> is current again.</summary>
@@ -84,7 +113,10 @@ internal sealed partial class ThreadScheduler
         if (frame.HasWatchdog)
         {
             frame.SliceStart = WatchdogNow(frame);
-            _watchdog ??= frame; // the outermost Run() with a timeout interrupts (Stackless's watchdog slot 0)
+            if (_watchdog is null)
+            {
+                SetWatchdog(frame); // the outermost Run() with a timeout interrupts (Stackless's watchdog slot 0)
+            }
         }
 
         try
@@ -113,7 +145,7 @@ internal sealed partial class ThreadScheduler
             {
                 var deeper = _runFrames[i].Caller;
                 _runFrames.RemoveAt(i);
-                if (deeper.Alive && (deeper.Flags & TaskletFlags.ChainMask) == 0)
+                if (deeper.Alive && deeper.Wait == TaskletWait.None)
                 {
                     AppendRunnable(deeper);
                 }
@@ -123,7 +155,7 @@ internal sealed partial class ThreadScheduler
         }
 
         // The outermost remaining Run() with a timeout guards the scheduler.
-        _watchdog = _runFrames.Find(f => f.HasWatchdog);
+        SetWatchdog(_runFrames.Find(f => f.HasWatchdog));
     }
 
     /// <summary>Stackless's <c>schedule()</c> and <c>schedule_remove()</c>; returns whether the caller must suspend.</summary>
@@ -135,7 +167,9 @@ internal sealed partial class ThreadScheduler
             var next = caller.NextLink!;
             if (next == caller)
             {
-                return false;
+                // Alone in the round: the completions waiting in the inbox are the other runnables (Stackless's sleep
+                // manager and poller are tasklets of the round). Suspending lets the loop deliver them, behind the caller.
+                return HasInboxWork;
             }
 
             MakeCurrent(next);
@@ -148,24 +182,57 @@ internal sealed partial class ThreadScheduler
     }
 
     /// <summary>
+    /// Places <paramref name="partner"/>, woken on this thread by <paramref name="source"/>'s channel action, by the
+    /// channel's rules; returns whether the caller must suspend.
+    /// </summary>
+    /// <param name="source">The caller of the channel operation (the head of the runnable chain).</param>
+    /// <param name="partner">The waiting tasklet it served, already out of the channel's queue.</param>
+    /// <param name="scheduleAll">The channel's <c>schedule_all</c>: everybody involved is scheduled, nobody runs at once.</param>
+    /// <param name="partnerPreferred">The channel's preference favours the partner: it runs now.</param>
+    public bool WakePartner(Tasklet source, Tasklet partner, bool scheduleAll, bool partnerPreferred)
+    {
+        Debug.Assert(partner.Scheduler == this, "partners on other threads are woken through their own inbox");
+        if (scheduleAll)
+        {
+            // Everybody waits: the partner goes last, the caller yields to its successor.
+            AppendRunnable(partner);
+            var next = source.NextLink!;
+            MakeCurrent(next);
+            return next != source;
+        }
+
+        if (partnerPreferred)
+        {
+            // The partner runs now, right after the caller, which thereby moves to the end of the round.
+            InsertRunnableAfter(source, partner);
+            MakeCurrent(partner);
+            return true;
+        }
+
+        // The caller is preferred (or preference 0): the partner is appended and the caller goes on.
+        AppendRunnable(partner);
+        return false;
+    }
+
+    /// <summary>
     /// Raises Stackless's deadlock error in <paramref name="source"/> if it is the last runnable tasklet, is about to
     /// leave the runnable chain, and nothing could ever make a tasklet runnable again. Nothing has changed when it raises.
     /// </summary>
     public void ThrowIfWouldDeadlock(Tasklet source, bool callerWillFloat, IChannelQueue? blockingOn)
     {
-        if (!IsOnlyRunnable(source) || ExternalWakePending || _inboxCount > 0)
+        if (!IsOnlyRunnable(source) || ExternalWakePending || HasInboxWork)
         {
             return;
         }
 
         var wakeup = Wakeup;
-        var wakeupFloats = wakeup == source ? callerWillFloat : (wakeup.Flags & TaskletFlags.ChainMask) == 0;
+        var wakeupFloats = wakeup == source ? callerWillFloat : wakeup.Wait == TaskletWait.None;
         if (!wakeupFloats && !SchedulerRegistry.AnotherMemberLive(this))
         {
             var what = blockingOn is null ? "remove itself from the runnable queue" : $"block on {blockingOn.Describe()}";
-            throw new DeadlockException(
+            throw CountDeadlock(new DeadlockException(
                 ErrorMessages.Deadlock,
-                $"{source} tried to {what}, and no other tasklet is runnable or waiting for I/O.{Environment.NewLine}{DescribeTasklets()}");
+                $"{source} tried to {what}, and no other tasklet is runnable or waiting for I/O.{Environment.NewLine}{DescribeTasklets()}"));
         }
     }
 
@@ -180,13 +247,12 @@ internal sealed partial class ThreadScheduler
     public void Drive(Tasklet self, bool exiting)
     {
         Debug.Assert(self.IsThreaded, "only main and hard tasklets own a thread to drive the scheduler on");
-        var savedContext = SynchronizationContext.Current;
-        _driverThreadId = Environment.CurrentManagedThreadId;
+        var saved = EnterDriver();
         try
         {
             while (true)
             {
-                if (_inboxCount != 0)
+                if (HasInboxWork)
                 {
                     DrainInbox();
                 }
@@ -197,6 +263,7 @@ internal sealed partial class ThreadScheduler
                     break;
                 }
 
+                _dispatched++;
                 if (next is null)
                 {
                     AwaitWork();
@@ -214,13 +281,13 @@ internal sealed partial class ThreadScheduler
                     }
 
                     WaitForBaton(self);
-                    _driverThreadId = Environment.CurrentManagedThreadId;
+                    ResumeDriving();
                 }
             }
         }
         finally
         {
-            SynchronizationContext.SetSynchronizationContext(savedContext);
+            ExitDriver(saved);
         }
 
         NotifySwitch(self);
@@ -236,7 +303,8 @@ internal sealed partial class ThreadScheduler
         }
 
         var wakeup = Wakeup;
-        if ((wakeup.Flags & TaskletFlags.ChainMask) == 0)
+        var wait = wakeup.Wait;
+        if (wait == TaskletWait.None)
         {
             // Floating: inside Run(), or paused by Switch(). Run() returns and a paused main resumes, unless this Run()
             // serves a scheduler thread or blocks the thread (threadblock) while other threads could wake a tasklet.
@@ -258,56 +326,57 @@ internal sealed partial class ThreadScheduler
             return;
         }
 
-        if ((wakeup.Flags & TaskletFlags.InChannel) != 0)
+        if (wait is TaskletWait.Channel or TaskletWait.ChannelServed)
         {
             // Nothing runnable while main waits on a channel: another thread of the group may still serve it ...
-            if (_inboxCount != 0 || TryWaitForOtherThreads())
+            if (HasInboxWork || TryWaitForOtherThreads())
             {
                 return;
             }
 
             // ... but none is live: nobody can ever serve it.
-            var message = wakeup.BlockedDirection < 0 ? ErrorMessages.MainReceivingNoSender : ErrorMessages.MainSendingNoReceiver;
-            var description = DescribeTasklets();
-            RaiseIn(wakeup, new DeadlockException(message, description));
+            var message = wakeup.WaitDirection < 0 ? ErrorMessages.MainReceivingNoSender : ErrorMessages.MainSendingNoReceiver;
+            RaiseIn(wakeup, CountDeadlock(new DeadlockException(message, DescribeTasklets())));
             return;
         }
 
-        Debug.Fail("empty runnable chain with a scheduled wakeup tasklet");
-        AppendRunnable(wakeup);
+        // The wakeup tasklet waits for I/O, and nothing else does: only its own completion can arrive.
+        WaitForInbox();
     }
 
-    /// <summary>Runs one step of the soft tasklet <paramref name="tasklet"/>: its start, or its stored continuation.</summary>
+    /// <summary>Runs one step of the soft tasklet <paramref name="tasklet"/>: its start, or its stored resumption.</summary>
     private void RunSoftStep(Tasklet tasklet)
     {
-        NotifySwitch(tasklet);
+        if (_lastRunning != tasklet)
+        {
+            NotifySwitch(tasklet);
+        }
+
         _executingSoft = tasklet;
-        SynchronizationContext.SetSynchronizationContext(tasklet.Context);
+        var routing = tasklet.RoutingContext;
+        var context = routing is null ? _context : routing;
+        if (context != _installedContext)
+        {
+            InstallContext(context);
+        }
+
+        ref var threadContext = ref ExecutionContextOf(_driverThread);
+        var executionContext = tasklet.ExecutionContextOrNull;
+        if (threadContext != executionContext)
+        {
+            RestoreExecutionContext(executionContext);
+        }
+
         try
         {
-            if (!tasklet.Started)
-            {
-                tasklet.StartSoftBody();
-            }
-            else
-            {
-                var continuation = tasklet.Resume;
-                tasklet.Resume = default;
-                if (!continuation.IsSet)
-                {
-                    FinishTasklet(tasklet, new InvalidOperationException(
-                        $"{tasklet} was resumed but has no continuation to run. {ErrorMessages.NotAwaited}"));
-                    return;
-                }
-
-                continuation.Invoke();
-            }
+            tasklet.RunStep(this);
         }
 #pragma warning disable CA1031 // A throwing continuation ends its tasklet; the error goes to main like any other.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             _executingSoft = null;
+            tasklet.KeepExecutionContext(threadContext, executionContext);
             if (tasklet.Alive)
             {
                 FinishTasklet(tasklet, ex);
@@ -315,57 +384,86 @@ internal sealed partial class ThreadScheduler
 
             return;
         }
-        finally
+
+        _executingSoft = null;
+        if (threadContext != executionContext)
         {
-            _executingSoft = null;
+            tasklet.KeepExecutionContext(threadContext, executionContext);
         }
 
-        AfterSoftStep(tasklet);
-        if (_restorableWaiters is not null)
+        if (!tasklet.HasResume)
+        {
+            AfterSoftStepWithoutResume(tasklet);
+        }
+
+        if (_rare != 0 && (_rare & (int)RareWork.RestorableWaiters) != 0)
         {
             NotifyRestorableWaiters();
         }
     }
 
-    /// <summary>Classifies how a soft step ended: finished, parked on a library awaitable, or waiting on a foreign one.</summary>
-    private void AfterSoftStep(Tasklet tasklet)
+    /// <summary>
+    /// Classifies a soft step that stored no resumption (the hot path, a suspension on a library awaitable, stores one):
+    /// the body finished, or it suspended on a foreign awaitable (blocked on I/O), or it moved itself off the chain.
+    /// </summary>
+    private void AfterSoftStepWithoutResume(Tasklet tasklet)
     {
-        var body = tasklet.BodyTask!;
-        if (body.IsCompleted)
+        if (tasklet.TryGetBodyOutcome(out var error))
         {
-            FinishTasklet(tasklet, body.IsCompletedSuccessfully ? null : ErrorOf(body));
+            FinishTasklet(tasklet, error);
             return;
         }
 
-        if (tasklet.Resume.IsSet || tasklet.TakeDeferredPost())
+        if (tasklet.Wait != TaskletWait.Runnable || tasklet.TakeDeferredPost())
         {
-            return;
+            return; // a TaskletFrame frame entered I/O by itself, or a second flow continues
         }
 
         // Suspended on a foreign awaitable: blocked on I/O until its continuation is posted back.
-        if ((tasklet.Flags & TaskletFlags.InRunnable) != 0)
+        EnterIo(tasklet);
+        WatchBodyOffThread(tasklet);
+    }
+
+    /// <summary>Moves the running <paramref name="tasklet"/> out of the runnable chain into <see cref="TaskletWait.Io"/>.</summary>
+    public void EnterIo(Tasklet tasklet, object? waitingFor = null)
+    {
+        if (tasklet.Wait == TaskletWait.Runnable)
         {
             RemoveRunnable(tasklet);
         }
 
-        tasklet.Flags |= TaskletFlags.InIo;
+        tasklet.EnterIo(waitingFor);
         _ioPending++;
     }
 
     /// <summary>Ends <paramref name="tasklet"/>; an error other than <see cref="TaskletExit"/> goes to the wakeup tasklet.</summary>
     public void FinishTasklet(Tasklet tasklet, Exception? error)
     {
-        if ((tasklet.Flags & TaskletFlags.InRunnable) != 0)
+        switch (tasklet.Wait)
         {
-            RemoveRunnable(tasklet);
-        }
-        else if ((tasklet.Flags & TaskletFlags.InChannel) != 0)
-        {
-            tasklet.LeaveChannel();
+            case TaskletWait.Runnable:
+                RemoveRunnable(tasklet);
+                break;
+            case TaskletWait.Channel:
+                tasklet.LeaveChannel();
+                break;
+            case TaskletWait.Io:
+                tasklet.LeaveIo();
+                _ioPending--;
+                break;
         }
 
+        // A cancellation caused by a kill or throw is that kill or throw: a killed tasklet ends quietly (issue: edge).
+        if (error is OperationCanceledException && tasklet.PendingException is { } interrupt)
+        {
+            error = interrupt.SourceException;
+        }
+
+        tasklet.PendingException = null;
+        tasklet.ClearValue();
         tasklet.ClearBody(keepBinding: false);
         ForgetAlive(tasklet);
+        ReleaseJoiners(tasklet);
         if (_restorableWaiters is not null)
         {
             NotifyRestorableWaiters();
@@ -381,12 +479,24 @@ internal sealed partial class ThreadScheduler
     private void RaiseIn(Tasklet target, Exception error)
     {
         target.DeliverException(error);
-        if ((target.Flags & TaskletFlags.InChannel) != 0 && !target.LeaveChannel())
+        var wait = target.Wait;
+        if (wait == TaskletWait.Channel && !target.LeaveChannel())
         {
             return; // served by another thread: it runs, and raises, when that wake arrives
         }
 
-        if ((target.Flags & TaskletFlags.InRunnable) == 0)
+        if (wait == TaskletWait.Io && CanAbandonWait(target))
+        {
+            // Main (or a hard tasklet) waiting for a task: the error ends the wait; a late completion finds it abandoned.
+            target.LeaveIo();
+            _ioPending--;
+        }
+        else if (wait is TaskletWait.ChannelServed or TaskletWait.Io)
+        {
+            return; // it runs, and raises, when its wake or I/O arrives
+        }
+
+        if (target.Wait != TaskletWait.Runnable)
         {
             AppendRunnable(target);
         }
@@ -394,42 +504,31 @@ internal sealed partial class ThreadScheduler
         MakeCurrent(target);
     }
 
-    private static Exception ErrorOf(Task body)
-    {
-        if (body.IsCanceled)
-        {
-            try
-            {
-                body.GetAwaiter().GetResult();
-            }
-#pragma warning disable CA1031 // The cancellation is the result we are after.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                return ex;
-            }
-        }
-
-        var errors = body.Exception!.InnerExceptions;
-        return errors.Count == 1 ? errors[0] : body.Exception;
-    }
-
-    /// <summary>Calls the schedule callback when the running tasklet changes (Stackless calls it only when prev != next).</summary>
+    /// <summary>Calls the schedule callback and restarts the watchdog's slice when the running tasklet changes.</summary>
     private void NotifySwitch(Tasklet next)
     {
         var previous = _lastRunning;
-        _lastRunning = next;
         if (previous == next)
         {
             return;
         }
 
+        _lastRunning = next;
+        _switches++;
+        if (_rare != 0)
+        {
+            OnSwitchRare(previous, next);
+        }
+    }
+
+    private void OnSwitchRare(Tasklet? previous, Tasklet next)
+    {
         if (_watchdog is not null)
         {
             RestartSlice();
         }
 
-        if (ScheduleCallback is not { } callback)
+        if (_scheduleCallback is not { } callback)
         {
             return;
         }
@@ -443,7 +542,7 @@ internal sealed partial class ThreadScheduler
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Console.Error.WriteLine($"Error in scheduling callback: {ex}");
+            StacklessDiagnostics.ReportCallbackError("Error in scheduling callback", ex);
         }
         finally
         {

@@ -4,29 +4,22 @@ namespace Stackless.Emu;
 
 internal sealed partial class ThreadScheduler
 {
-    // The inbox is the only part of a scheduler other threads touch: continuations of foreign awaits (I/O),
-    // completions of blocking calls, wake-ups of tasklets served by a channel on another thread, and operations
-    // other threads ask this scheduler to perform arrive here from any thread, under _inboxLock. The baton holder
-    // drains it.
+    // The inbox is the only part of a scheduler other threads touch. A tasklet that other threads hand back (its foreign
+    // I/O completed, a channel action on another thread served it, its blocking call returned) is pushed onto a lock-free
+    // stack linked through its own NextLink, which is free while it waits (Io or ChannelServed): no allocation and no
+    // lock per completion. The pusher first claims the link with a CAS from null, so a tasklet is in the stack at most
+    // once; a second hand-in while it is queued (a second flow), remote operations and posted work go to a small locked
+    // queue. The baton holder drains both between steps, every step, in arrival order; a thread that sleeps for the
+    // inbox is woken only when it sleeps (no per-item wake while the scheduler is busy).
 
-    private readonly object _inboxLock = new();
-    private Queue<InboxItem> _inbox = new();
-    private Queue<InboxItem> _draining = new();
-
-    /// <summary>Items in the inbox; read without the lock as a cheap "anything to drain?" test.</summary>
-    private volatile int _inboxCount;
-
-    /// <summary>Tasklets blocked on I/O (soft tasklets awaiting foreign awaitables, hard tasklets in blocking calls).</summary>
-    private int _ioPending;
-
-    /// <summary>True while the baton holder sleeps in <see cref="WaitForInbox"/>.</summary>
-    private bool _driverWaiting;
-
-    /// <summary>The managed id of the thread that holds the baton and runs the dispatch loop.</summary>
-    private volatile int _driverThreadId;
+    /// <summary>Whether anything waits in the inbox; read without a lock.</summary>
+    public bool HasInboxWork => Volatile.Read(ref _inboxTop) is not null || _actionCount != 0;
 
     /// <summary>The number of tasklets waiting for I/O.</summary>
     public int IoPending => _ioPending;
+
+    /// <summary>Items handed in so far (tests count rounds between a hand-in and its delivery).</summary>
+    public long InboxPosts => Volatile.Read(ref _inboxPosts);
 
     /// <summary>
     /// Channel waits that a cancellation token (a timeout) may end: like pending I/O, they keep Run() waiting for the
@@ -34,130 +27,180 @@ internal sealed partial class ThreadScheduler
     /// </summary>
     public int CancellableWaits { get; set; }
 
-    /// <summary>Whether something outside the runnable chain will post to the inbox: I/O, blocking calls, timed waits.</summary>
-    private bool ExternalWakePending => _ioPending > 0 || CancellableWaits > 0;
+    /// <summary>Whether something outside the runnable chain will hand work in: I/O, blocking calls, timed waits.</summary>
+    private bool ExternalWakePending => _ioPending > 0 || CancellableWaits > 0 || Volatile.Read(ref _operations) > 0;
 
     /// <summary>
-    /// Hands a continuation of <paramref name="tasklet"/> to the scheduler (its synchronization context's Post).
-    /// The running tasklet posting to itself on the dispatch thread (<c>Task.Yield</c>, or the runtime unwinding a deep
-    /// stack) yields: the continuation is its next step and it goes to the end of the round, like <c>schedule()</c>.
-    /// Anything else goes through the inbox.
+    /// Hands <paramref name="tasklet"/> back to its scheduler from any thread: it waits for I/O (its resumption, if any, is
+    /// already stored) and that I/O completed, or a channel action on another thread served it. Only such a tasklet may
+    /// be handed back this way: its links are free, and its owner does not touch them until it is delivered. It becomes
+    /// runnable at the end of the round.
     /// </summary>
-    public void Post(Tasklet tasklet, in Continuation continuation)
+    public void PostTasklet(Tasklet tasklet)
     {
-        if (TryContinueInPlace(tasklet, continuation))
+        Debug.Assert(tasklet.Scheduler == this);
+        if (Interlocked.CompareExchange(ref tasklet.NextLink, s_inboxEnd, null) is not null)
         {
-            if (_current == tasklet)
-            {
-                MakeCurrent(tasklet.NextLink!);
-            }
-
+            // Already queued: delivered once; this second hand-in finds it delivered and does nothing.
+            PostItem(new InboxItem(InboxItemKind.Tasklet, tasklet, null, null));
             return;
         }
 
-        PostToInbox(tasklet, continuation);
-    }
-
-    /// <summary>
-    /// Makes <paramref name="continuation"/> the next step of the running tasklet without yielding (the stack-safe
-    /// builders deferring a frame to a fresh stack); falls back to <see cref="Post"/> semantics elsewhere.
-    /// </summary>
-    public void Trampoline(Tasklet tasklet, in Continuation continuation)
-    {
-        if (!TryContinueInPlace(tasklet, continuation))
+        Tasklet? top;
+        do
         {
-            PostToInbox(tasklet, continuation);
+            top = Volatile.Read(ref _inboxTop);
+            tasklet.NextLink = top ?? s_inboxEnd;
         }
+        while (Interlocked.CompareExchange(ref _inboxTop, tasklet, top) != top);
+
+        Interlocked.Increment(ref _inboxPosts);
+        WakeDriverIfWaiting();
     }
 
-    private bool TryContinueInPlace(Tasklet tasklet, in Continuation continuation)
+    /// <summary>Hands an item to the locked queue (remote operations, posted work, a second hand-in of one tasklet).</summary>
+    private void PostItem(in InboxItem item)
     {
-        if (_executingSoft != tasklet || Environment.CurrentManagedThreadId != _driverThreadId || tasklet.Resume.IsSet)
+        lock (_wakeLock)
         {
-            return false;
-        }
-
-        tasklet.Resume = continuation;
-        return true;
-    }
-
-    private void PostToInbox(Tasklet tasklet, in Continuation continuation) =>
-        PostToInbox(new InboxItem(InboxItemKind.Resume, tasklet, continuation));
-
-    private void PostToInbox(in InboxItem item)
-    {
-        lock (_inboxLock)
-        {
-            _inbox.Enqueue(item);
-            _inboxCount = _inbox.Count;
+            _actions.Enqueue(item);
+            _actionCount = _actions.Count;
             if (_driverWaiting)
             {
-                Monitor.Pulse(_inboxLock);
+                Monitor.Pulse(_wakeLock);
             }
         }
 
+        Interlocked.Increment(ref _inboxPosts);
     }
 
-    /// <summary>Marks a threaded tasklet as waiting for a blocking call that runs outside the scheduler.</summary>
-    public void EnterBlockingCall(Tasklet tasklet)
+    private void WakeDriverIfWaiting()
     {
-        Debug.Assert(tasklet.IsThreaded && tasklet == _current);
-        RemoveRunnable(tasklet);
-        tasklet.Flags |= TaskletFlags.InIo;
-        _ioPending++;
+        if (_driverWaiting)
+        {
+            lock (_wakeLock)
+            {
+                Monitor.Pulse(_wakeLock);
+            }
+        }
     }
 
-    /// <summary>Delivers every inbox item: a tasklet blocked on I/O becomes runnable again, at the end of the round.</summary>
+    /// <summary>Delivers everything in the inbox: tasklets become runnable (at the end of the round), actions run.</summary>
     private void DrainInbox()
     {
-        lock (_inboxLock)
+        var top = Interlocked.Exchange(ref _inboxTop, null);
+        if (top is not null)
         {
-            (_inbox, _draining) = (_draining, _inbox);
-            _inboxCount = 0;
+            // The stack is newest first: reverse it (through PrevLink, free too) to deliver in arrival order.
+            Tasklet? first = null;
+            for (var t = top; t != s_inboxEnd; t = t.NextLink!)
+            {
+                t.PrevLink = first;
+                first = t;
+            }
+
+            for (var t = first; t is not null;)
+            {
+                var next = t.PrevLink;
+                t.PrevLink = null;
+                Volatile.Write(ref t.NextLink, null);
+                Deliver(t);
+                t = next;
+            }
         }
 
-        while (_draining.TryDequeue(out var item))
+        if (_actionCount != 0)
+        {
+            DrainActions();
+        }
+    }
+
+    private void DrainActions()
+    {
+        lock (_wakeLock)
+        {
+            (_actions, _drainingActions) = (_drainingActions, _actions);
+            _actionCount = 0;
+        }
+
+        while (_drainingActions.TryDequeue(out var item))
         {
             switch (item.Kind)
             {
-                case InboxItemKind.Resume:
-                    Deliver(item.Tasklet!, item.Continuation);
+                case InboxItemKind.Tasklet:
+                    if (item.Tasklet!.Wait is TaskletWait.Io or TaskletWait.ChannelServed)
+                    {
+                        Deliver(item.Tasklet);
+                    }
+
                     break;
-                case InboxItemKind.ChannelWake:
-                    DeliverChannelWake(item.Tasklet!);
+                case InboxItemKind.Resume:
+                    DeliverResume(item.Tasklet!, item.Callback!, item.State);
+                    break;
+                case InboxItemKind.PostedWork:
+                    StartPostedWork((SendOrPostCallback)item.Callback!, item.State);
+                    break;
+                case InboxItemKind.WaitDone:
+                    DeliverWaitDone(item.Tasklet!, (ThreadedWait)item.Callback!);
                     break;
                 default:
-                    RunRemoteAction(item.Continuation);
+                    RunRemoteAction((Action)item.Callback!);
                     break;
             }
         }
     }
 
-    private void Deliver(Tasklet tasklet, in Continuation continuation)
+    /// <summary>
+    /// Makes a tasklet handed back by another thread runnable again, by its wait state: its I/O completed (its
+    /// resumption, if any, is already stored), or a channel action on another thread served it.
+    /// </summary>
+    private void Deliver(Tasklet tasklet)
     {
-        if ((tasklet.Flags & TaskletFlags.InIo) != 0)
+        switch (tasklet.Wait)
         {
-            tasklet.Flags &= ~TaskletFlags.InIo;
-            _ioPending--;
-            if (continuation.IsSet)
-            {
-                tasklet.Resume = continuation;
-            }
+            case TaskletWait.Io:
+                _ioPending--;
+                if (!tasklet.LeaveIo())
+                {
+                    AppendRunnable(tasklet);
+                    ReinsertJoinersAfter(tasklet);
+                }
 
-            if ((tasklet.Flags & TaskletFlags.RemovedWhileInIo) != 0)
-            {
-                tasklet.Flags &= ~TaskletFlags.RemovedWhileInIo;
-            }
-            else
+                break;
+            case TaskletWait.ChannelServed:
+                tasklet.CompleteRemoteWake();
+                AppendRunnable(tasklet);
+                ReinsertJoinersAfter(tasklet);
+                break;
+            default:
+                Debug.Fail($"{tasklet} was handed back while {tasklet.Wait}: only tasklets waiting for I/O or a wake are.");
+                break;
+        }
+    }
+
+    /// <summary>Delivers a resumption handed in through the locked queue.</summary>
+    private void DeliverResume(Tasklet tasklet, object callback, object? state)
+    {
+        if (!tasklet.Alive)
+        {
+            // The tasklet has died meanwhile (a flow it left behind): the callback runs as posted work of its own.
+            StartPostedWork((SendOrPostCallback)callback, state);
+        }
+        else if (tasklet.Wait == TaskletWait.Io && !tasklet.HasResume)
+        {
+            _ioPending--;
+            tasklet.SetResume((SendOrPostCallback)callback, state);
+            if (!tasklet.LeaveIo())
             {
                 AppendRunnable(tasklet);
+                ReinsertJoinersAfter(tasklet);
             }
         }
-        else if (continuation.IsSet)
+        else
         {
             // A second flow inside one tasklet (an un-awaited async call that finished later): it runs as the
             // tasklet's next step once the current one has suspended, so it is never lost.
-            tasklet.DeferPost(continuation);
+            tasklet.DeferPost(callback, state);
         }
     }
 
@@ -166,19 +209,20 @@ internal sealed partial class ThreadScheduler
     {
         if (!SpinForInbox())
         {
-            SleepForInbox();
+            SleepForInbox(Timeout.Infinite);
         }
     }
 
-    /// <summary>Blocks the thread until something arrives in the inbox, without spinning first.</summary>
-    private void SleepForInbox()
+    /// <summary>Blocks the thread until something arrives in the inbox or <paramref name="timeoutMilliseconds"/> pass, without spinning first.</summary>
+    private void SleepForInbox(int timeoutMilliseconds)
     {
-        lock (_inboxLock)
+        lock (_wakeLock)
         {
-            while (_inboxCount == 0)
+            _driverWaiting = true;
+            Interlocked.MemoryBarrier(); // a pusher either sees _driverWaiting or its push is seen below
+            if (!HasInboxWork)
             {
-                _driverWaiting = true;
-                Monitor.Wait(_inboxLock);
+                Monitor.Wait(_wakeLock, timeoutMilliseconds);
             }
 
             _driverWaiting = false;
@@ -195,7 +239,7 @@ internal sealed partial class ThreadScheduler
         var spinner = default(SpinWait);
         for (var i = 0; i < InboxSpinCount; i++)
         {
-            if (_inboxCount != 0)
+            if (HasInboxWork)
             {
                 return true;
             }
@@ -203,7 +247,7 @@ internal sealed partial class ThreadScheduler
             spinner.SpinOnce(sleep1Threshold: -1);
         }
 
-        return _inboxCount != 0;
+        return HasInboxWork;
     }
 
     /// <summary>How many times <see cref="SpinForInbox"/> looks before the thread sleeps.</summary>

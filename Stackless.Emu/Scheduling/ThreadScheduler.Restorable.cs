@@ -2,15 +2,13 @@ namespace Stackless.Emu;
 
 internal sealed partial class ThreadScheduler
 {
-    /// <summary>Open calls of <see cref="Tasklet.WhenRestorableAsync"/>; null when there is none (one field test per step).</summary>
-    private List<RestorableWaiter>? _restorableWaiters;
-
     /// <summary>Registers <paramref name="waiter"/> on the scheduler's own thread; it may complete at once.</summary>
     public void AddRestorableWaiter(RestorableWaiter waiter)
     {
         if (!waiter.Check())
         {
             (_restorableWaiters ??= []).Add(waiter);
+            SetRare(RareWork.RestorableWaiters, on: true);
         }
     }
 
@@ -23,6 +21,7 @@ internal sealed partial class ThreadScheduler
             if (waiters.Count == 0)
             {
                 _restorableWaiters = null;
+                SetRare(RareWork.RestorableWaiters, on: false);
             }
         }
     }

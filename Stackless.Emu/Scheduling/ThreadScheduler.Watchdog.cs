@@ -9,11 +9,12 @@ internal sealed partial class ThreadScheduler
     // or an explicit Scheduler.PreemptionPoint(). A "tick" is one such switch point; Run(TimeSpan) measures wall-clock
     // time instead. The slice restarts whenever another tasklet is switched to (unless totaltimeout).
 
-    /// <summary>The innermost Run() frame with a timeout, or null: the only state the hot path looks at.</summary>
-    private RunFrame? _watchdog;
-
-    /// <summary>Switch points passed on this scheduler (the watchdog's clock in tick mode).</summary>
-    private long _ticks;
+    /// <summary>Makes <paramref name="frame"/> (the outermost Run() frame with a timeout) the watchdog, or none.</summary>
+    private void SetWatchdog(RunFrame? frame)
+    {
+        _watchdog = frame;
+        SetRare(RareWork.Watchdog, frame is not null);
+    }
 
     private long WatchdogNow(RunFrame frame) => frame.TimeBased ? Stopwatch.GetTimestamp() : _ticks;
 
@@ -49,7 +50,7 @@ internal sealed partial class ThreadScheduler
         if (!frame.SoftInterruptPending)
         {
             var elapsed = WatchdogNow(frame) - frame.SliceStart;
-            if (elapsed < frame.Limit || (caller.Flags & TaskletFlags.Atomic) != 0)
+            if (elapsed < frame.Limit || caller.Atomic)
             {
                 return mustSuspend;
             }
@@ -58,16 +59,17 @@ internal sealed partial class ThreadScheduler
             {
                 // Hard interrupt: the victim leaves the queue, the Run() caller runs next and returns it. A tasklet
                 // switching away by itself ends its slice anyway, unless the budget is the whole run's.
-                var victim = !mustSuspend && (caller.Flags & TaskletFlags.InRunnable) != 0 ? caller
+                var victim = !mustSuspend && caller.Wait == TaskletWait.Runnable ? caller
                     : !frame.TotalTimeout ? null
-                    : (caller.Flags & TaskletFlags.InRunnable) != 0 ? caller
+                    : caller.Wait == TaskletWait.Runnable ? caller
                     : _current;
-                if (victim is null || victim == frame.Caller || (victim.Flags & TaskletFlags.Atomic) != 0)
+                if (victim is null || victim == frame.Caller || victim.Atomic)
                 {
                     return mustSuspend;
                 }
 
                 frame.Interrupted = victim;
+                CountWatchdogInterrupt(victim);
                 RemoveRunnable(victim);
                 ReturnToWatchdog(frame);
                 return true;
@@ -86,6 +88,7 @@ internal sealed partial class ThreadScheduler
 
         frame.SoftInterruptPending = false;
         frame.Interrupted = next;
+        CountWatchdogInterrupt(next);
         ReturnToWatchdog(frame);
         return true;
     }
@@ -94,7 +97,7 @@ internal sealed partial class ThreadScheduler
     private void ReturnToWatchdog(RunFrame frame)
     {
         var watchdog = frame.Caller;
-        if ((watchdog.Flags & TaskletFlags.InRunnable) == 0)
+        if (watchdog.Wait != TaskletWait.Runnable)
         {
             AppendRunnable(watchdog);
         }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
-using Stackless.Emu.Diagnostics;
 
 namespace Stackless.Emu;
 
@@ -9,15 +9,32 @@ namespace Stackless.Emu;
 /// Every thread that uses the API gets one, implicitly, as in Stackless.
 /// </summary>
 /// <remarks>
-/// Invariants: the runnable chain is circular and its head is the current tasklet (<see cref="_current"/>);
-/// exactly one tasklet of a scheduler runs at any moment (its "baton holder"); everything but the inbox
-/// (<c>ThreadScheduler.Inbox.cs</c>) is touched only by the baton holder, so it needs no locks.
+/// <para>
+/// This file holds every field and the runnable chain and alive list; the partial files hold behaviour only:
+/// <c>.Dispatch</c> (operations and the dispatch loop), <c>.Context</c> (synchronization and execution contexts),
+/// <c>.Inbox</c> (what other threads hand in), <c>.CrossThread</c> (channel wakes, remote operations, waiting for other
+/// threads), <c>.Baton</c> (hard tasklets), <c>.Blocking</c> (blocking calls), <c>.Watchdog</c>, <c>.RunMain</c>,
+/// <c>.Restorable</c>, <c>.Counters</c> (what the metrics read).
+/// </para>
+/// <para>
+/// Invariants: the runnable chain is circular and its head is the current tasklet (<see cref="_current"/>); exactly one
+/// tasklet of a scheduler runs at any moment (its "baton holder"); everything but the inbox is touched only by the
+/// baton holder, so it needs no locks.
+/// </para>
 /// </remarks>
 [DebuggerDisplay("Scheduler(thread {ThreadId}, runcount {RunCount}, current {Executing})")]
 internal sealed partial class ThreadScheduler
 {
     [ThreadStatic]
     private static ThreadScheduler? t_current;
+
+    /// <summary>The end of the inbox stack: a claimed NextLink is never null while the tasklet is queued (an inert object).</summary>
+    private static readonly Tasklet s_inboxEnd = (Tasklet)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(Tasklet));
+
+    /// <summary>The scheduler whose main set up tasklets, carried by main's flow (ThreadScheduler.Orphans.cs).</summary>
+    private static readonly AsyncLocal<ThreadScheduler?> s_mainFlow = new();
+
+    // ---- the tasklets -------------------------------------------------------------------------------------------
 
     private readonly Tasklet _main;
 
@@ -36,19 +53,136 @@ internal sealed partial class ThreadScheduler
     /// <summary>The tasklet that ran last, for the schedule callback.</summary>
     private Tasklet? _lastRunning;
 
-    /// <summary>Head of the list of alive non-main tasklets (diagnostics, deadlock reports).</summary>
-    private Tasklet? _aliveHead;
+    /// <summary>The alive tasklets but main, in the order they became alive; removed ones leave null holes until compacted.</summary>
+    private Tasklet?[] _alive = new Tasklet?[16];
+
+    /// <summary>Used slots of <see cref="_alive"/> (holes included).</summary>
+    private int _aliveSlots;
+
+    /// <summary>Alive tasklets but main.</summary>
+    private int _aliveCount;
 
     private int _runCount;
-    private int _aliveCount;
 
     /// <summary>The active calls of <see cref="Run"/>, innermost last (Stackless's watchdog stack).</summary>
     private readonly List<RunFrame> _runFrames = [];
 
+    /// <summary>Nested <see cref="Drive"/> calls on this scheduler (0: the thread runs plain code outside the scheduler).</summary>
+    private int _driveDepth;
+
+    /// <summary>Steps dispatched so far (the stall detector compares samples of it).</summary>
+    private long _dispatched;
+
+    /// <summary>Bits of <see cref="RareWork"/>: what the dispatch loop must look at besides its hot path.</summary>
+    private int _rare;
+
+    // ---- contexts (ThreadScheduler.Context.cs) ------------------------------------------------------------------
+
+    /// <summary>The scheduler's public synchronization context.</summary>
+    private readonly SchedulerSynchronizationContext _context;
+
+    /// <summary>The synchronization context installed on the driving thread right now (cached to avoid a thread-static write per step).</summary>
+    private SynchronizationContext? _installedContext;
+
+    /// <summary>The thread that drives the loop now: main's, or the hard tasklet's holding the baton.</summary>
+    private Thread _driverThread;
+
+    /// <summary>The managed id of <see cref="_driverThread"/>.</summary>
+    private volatile int _driverThreadId;
+
+    // ---- the inbox (ThreadScheduler.Inbox.cs) -------------------------------------------------------------------
+
+    /// <summary>Tasklets handed in by other threads (I/O completions, channel wakes), a lock-free stack through their NextLink.</summary>
+    private Tasklet? _inboxTop;
+
+    /// <summary>Other work handed in (remote operations, posted work, a second resumption of one tasklet), under <see cref="_wakeLock"/>.</summary>
+    private Queue<InboxItem> _actions = new();
+
+    private Queue<InboxItem> _drainingActions = new();
+
+    /// <summary>Items in <see cref="_actions"/>; read without the lock as a cheap test.</summary>
+    private volatile int _actionCount;
+
+    /// <summary>Guards <see cref="_actions"/> and the sleeping driver's wake-up.</summary>
+    private readonly object _wakeLock = new();
+
+    /// <summary>True while the baton holder sleeps waiting for the inbox.</summary>
+    private volatile bool _driverWaiting;
+
+    /// <summary>Tasklets waiting for something outside the scheduler (<see cref="TaskletWait.Io"/>).</summary>
+    private int _ioPending;
+
+    /// <summary>Items handed in so far (tests count rounds between a post and its delivery).</summary>
+    private long _inboxPosts;
+
+    /// <summary>Async void methods started on the scheduler's context and not completed: pending work.</summary>
+    private int _operations;
+
+    // ---- threads (ThreadScheduler.CrossThread.cs) ---------------------------------------------------------------
+
+    /// <summary>The schedulers that may wake this one's tasklets; written under <see cref="SchedulerRegistry"/>'s lock.</summary>
+    private SchedulerGroup _group = new();
+
+    /// <summary>True while this thread waits for another thread to wake it (not live, for deadlock detection).</summary>
+    private volatile bool _threadBlocked;
+
+    /// <summary>True while this thread is an idle <see cref="SchedulerThread"/> waiting for posts.</summary>
+    private volatile bool _idle;
+
+    // ---- hooks -------------------------------------------------------------------------------------------------
+
+    private Action<Tasklet?, Tasklet?>? _scheduleCallback;
+
+    /// <summary>The watchdog: the outermost Run() frame with a timeout, or null (ThreadScheduler.Watchdog.cs).</summary>
+    private RunFrame? _watchdog;
+
+    /// <summary>Switch points passed on this scheduler (the watchdog's clock in tick mode).</summary>
+    private long _ticks;
+
+    /// <summary>Open calls of <see cref="Tasklet.WhenRestorableAsync"/>; null when there is none (ThreadScheduler.Restorable.cs).</summary>
+    private List<RestorableWaiter>? _restorableWaiters;
+
+    /// <summary>Whether a <c>Scheduler.RunMain</c> call is active on this scheduler.</summary>
+    private bool _inRunMain;
+
+    /// <summary>Whether main's flow carries this scheduler's mark (ThreadScheduler.Orphans.cs).</summary>
+    private bool _mainFlowMarked;
+
+    // ---- the stall detector's samples (ThreadScheduler.Stalls.cs; written by the detector's timer thread) ----------
+
+    private long _stallSample = -1;
+    private long _stallSince;
+    private bool _stallReported;
+
+    // ---- counters (ThreadScheduler.Counters.cs) -----------------------------------------------------------------
+    // Plain fields, written only by the baton holder (no Interlocked, no lock); the metrics read them from any thread.
+
+    /// <summary>Switches from one running tasklet to another (Stackless's schedule-callback events).</summary>
+    private long _switches;
+
+    /// <summary>Channel operations (send, receive and their forms) started by callers on this thread.</summary>
+    private long _channelOperations;
+
+    /// <summary>Tasklets (not main, not stand-ins) of this scheduler waiting in a channel or for a wake from another thread.</summary>
+    private int _channelWaiters;
+
+    /// <summary>Wakes from channel actions on other threads delivered here.</summary>
+    private long _crossThreadWakes;
+
+    /// <summary>Deadlocks raised on this scheduler.</summary>
+    private long _deadlocks;
+
+    /// <summary>Tasklets interrupted by the watchdog of Run(timeout) on this scheduler.</summary>
+    private long _watchdogInterrupts;
+
     private ThreadScheduler()
     {
-        ThreadId = Environment.CurrentManagedThreadId;
+        var thread = Thread.CurrentThread;
+        OwnerThread = thread;
+        _driverThread = thread;
+        ThreadId = thread.ManagedThreadId;
         _driverThreadId = ThreadId;
+        _context = new SchedulerSynchronizationContext(this);
         _main = Tasklet.CreateMain(this);
         AppendRunnable(_main);
         _lastRunning = _main;
@@ -56,13 +190,19 @@ internal sealed partial class ThreadScheduler
     }
 
     /// <summary>This thread's scheduler, created on first use.</summary>
-    public static ThreadScheduler Current => t_current ??= new ThreadScheduler();
+    public static ThreadScheduler Current => t_current ?? CreateForThisThread();
+
+    /// <summary>This thread's scheduler if it has one.</summary>
+    public static ThreadScheduler? CurrentOrNull => t_current;
 
     /// <summary>Binds the calling thread (a hard tasklet's) to <paramref name="scheduler"/>.</summary>
     internal static void BindThread(ThreadScheduler? scheduler) => t_current = scheduler;
 
     /// <summary>The managed id of the thread this scheduler belongs to.</summary>
     public int ThreadId { get; }
+
+    /// <summary>The OS thread this scheduler belongs to (its main tasklet's thread).</summary>
+    public Thread OwnerThread { get; }
 
     /// <summary>The main tasklet.</summary>
     public Tasklet MainTasklet => _main;
@@ -73,8 +213,22 @@ internal sealed partial class ThreadScheduler
     /// <summary>The number of tasklets in the runnable chain, the current one included.</summary>
     public int RunCount => _runCount;
 
+    /// <summary>The alive tasklets but main.</summary>
+    public int AliveCount => _aliveCount;
+
+    /// <summary>The scheduler's public synchronization context.</summary>
+    public SchedulerSynchronizationContext Context => _context;
+
     /// <summary>The schedule callback (prev, next), called before every switch.</summary>
-    public Action<Tasklet?, Tasklet?>? ScheduleCallback { get; set; }
+    public Action<Tasklet?, Tasklet?>? ScheduleCallback
+    {
+        get => _scheduleCallback;
+        set
+        {
+            _scheduleCallback = value;
+            SetRare(RareWork.ScheduleCallback, value is not null);
+        }
+    }
 
     /// <summary>The channel callback (channel, tasklet, sending, willBlock), called before every channel action.</summary>
     public Action<IChannel, Tasklet, bool, bool>? ChannelCallback { get; set; }
@@ -88,39 +242,56 @@ internal sealed partial class ThreadScheduler
         }
     }
 
+    private static ThreadScheduler CreateForThisThread()
+    {
+        var scheduler = new ThreadScheduler();
+        t_current = scheduler;
+        return scheduler;
+    }
+
+    /// <summary>The kinds of rarely needed work the dispatch loop looks at through one field test.</summary>
+    [Flags]
+    private enum RareWork
+    {
+        None = 0,
+        ScheduleCallback = 1,
+        Watchdog = 2,
+        RestorableWaiters = 4,
+    }
+
+    private void SetRare(RareWork work, bool on) => _rare = on ? _rare | (int)work : _rare & ~(int)work;
+
     // ---- runnable chain -------------------------------------------------------------------------------
 
     /// <summary>Appends <paramref name="tasklet"/> at the end of the round (just before the current tasklet).</summary>
     public void AppendRunnable(Tasklet tasklet)
     {
-        Debug.Assert((tasklet.Flags & TaskletFlags.ChainMask) == 0, "a tasklet is in at most one chain");
+        tasklet.EnterRunnable();
         TaskletChain.Append(ref _current, tasklet);
-        tasklet.Flags |= TaskletFlags.InRunnable;
         _runCount++;
     }
 
     /// <summary>Inserts <paramref name="tasklet"/> right after <paramref name="anchor"/>, a runnable tasklet.</summary>
     public void InsertRunnableAfter(Tasklet anchor, Tasklet tasklet)
     {
-        Debug.Assert((anchor.Flags & TaskletFlags.InRunnable) != 0 && (tasklet.Flags & TaskletFlags.ChainMask) == 0);
+        Debug.Assert(anchor.Wait == TaskletWait.Runnable);
+        tasklet.EnterRunnable();
         TaskletChain.InsertAfter(anchor, tasklet);
-        tasklet.Flags |= TaskletFlags.InRunnable;
         _runCount++;
     }
 
     /// <summary>Takes <paramref name="tasklet"/> out of the runnable chain; if it was current, its successor becomes current.</summary>
     public void RemoveRunnable(Tasklet tasklet)
     {
-        Debug.Assert((tasklet.Flags & TaskletFlags.InRunnable) != 0, "the tasklet is runnable");
         TaskletChain.Remove(ref _current, tasklet);
-        tasklet.Flags &= ~TaskletFlags.InRunnable;
+        tasklet.LeaveRunnable();
         _runCount--;
     }
 
     /// <summary>Makes <paramref name="tasklet"/>, a runnable tasklet, the head of the chain: it runs next.</summary>
     public void MakeCurrent(Tasklet tasklet)
     {
-        Debug.Assert((tasklet.Flags & TaskletFlags.InRunnable) != 0, "only a runnable tasklet can become current");
+        Debug.Assert(tasklet.Wait == TaskletWait.Runnable, "only a runnable tasklet can become current");
         _current = tasklet;
     }
 
@@ -129,62 +300,93 @@ internal sealed partial class ThreadScheduler
 
     /// <summary>Whether <paramref name="tasklet"/> is the only runnable tasklet.</summary>
     public static bool IsOnlyRunnable(Tasklet tasklet) =>
-        (tasklet.Flags & TaskletFlags.InRunnable) != 0 && tasklet.NextLink == tasklet;
+        tasklet.Wait == TaskletWait.Runnable && tasklet.NextLink == tasklet;
 
-    // ---- alive registry -------------------------------------------------------------------------------
+    // ---- alive list ---------------------------------------------------------------------------------------
 
-    /// <summary>Adds a tasklet that became alive to the diagnostics list.</summary>
+    /// <summary>Adds a tasklet that became alive to the alive list.</summary>
     public void RememberAlive(Tasklet tasklet)
     {
-        if (tasklet.IsMain || tasklet.AliveNext is not null)
+        if (tasklet.IsMain || tasklet.AliveIndex >= 0)
         {
             return;
         }
 
-        tasklet.AliveNext = _aliveHead ?? tasklet;
-        tasklet.AlivePrev = _aliveHead?.AlivePrev ?? tasklet;
-        tasklet.AliveNext.AlivePrev = tasklet;
-        tasklet.AlivePrev.AliveNext = tasklet;
-        _aliveHead ??= tasklet;
-        _aliveCount++;
-    }
-
-    /// <summary>Removes a tasklet that died or was unbound from the diagnostics list.</summary>
-    public void ForgetAlive(Tasklet tasklet)
-    {
-        if (tasklet.AliveNext is null)
+        if (_aliveSlots == _alive.Length)
         {
-            return;
-        }
-
-        if (tasklet.AliveNext == tasklet)
-        {
-            _aliveHead = null;
-        }
-        else
-        {
-            tasklet.AlivePrev!.AliveNext = tasklet.AliveNext;
-            tasklet.AliveNext.AlivePrev = tasklet.AlivePrev;
-            if (_aliveHead == tasklet)
+            if (_aliveCount < _aliveSlots / 2)
             {
-                _aliveHead = tasklet.AliveNext;
+                CompactAlive();
+            }
+            else
+            {
+                Array.Resize(ref _alive, _alive.Length * 2);
             }
         }
 
-        tasklet.AliveNext = null;
-        tasklet.AlivePrev = null;
-        _aliveCount--;
+        tasklet.AliveIndex = _aliveSlots;
+        _alive[_aliveSlots++] = tasklet;
+        _aliveCount++;
     }
 
-    /// <summary>The alive tasklets of this scheduler, main first.</summary>
+    /// <summary>Removes a tasklet that died or was unbound from the alive list.</summary>
+    public void ForgetAlive(Tasklet tasklet)
+    {
+        var index = tasklet.AliveIndex;
+        if (index < 0)
+        {
+            return;
+        }
+
+        Debug.Assert(_alive[index] == tasklet);
+        _alive[index] = null;
+        tasklet.AliveIndex = -1;
+        _aliveCount--;
+        if (index == _aliveSlots - 1)
+        {
+            _aliveSlots--;
+        }
+    }
+
+    /// <summary>Removes a tasklet of this scheduler, whose thread has ended, from the alive list (from another thread: nobody else touches it).</summary>
+    public void ForgetAliveOfEndedThread(Tasklet tasklet)
+    {
+        lock (_alive)
+        {
+            ForgetAlive(tasklet);
+        }
+    }
+
+    /// <summary>Moves the alive tasklets to the front of the list, in order, renumbering them.</summary>
+    private void CompactAlive()
+    {
+        var used = 0;
+        for (var i = 0; i < _aliveSlots; i++)
+        {
+            if (_alive[i] is { } tasklet)
+            {
+                tasklet.AliveIndex = used;
+                _alive[used++] = tasklet;
+            }
+        }
+
+        Array.Clear(_alive, used, _aliveSlots - used);
+        _aliveSlots = used;
+    }
+
+    /// <summary>The alive tasklets of this scheduler, main first, then in the order they became alive.</summary>
     public List<Tasklet> AliveTasklets()
     {
-        // Bounded, so a diagnostic read from another thread (DescribeAllThreads) cannot loop on a list changing under it.
-        var limit = (2 * _aliveCount) + 16;
+        // A diagnostic read from another thread (DescribeAllThreads) sees a snapshot of the array; it cannot loop.
+        var alive = _alive;
+        var slots = Math.Min(_aliveSlots, alive.Length);
         var list = new List<Tasklet>(_aliveCount + 1) { _main };
-        for (var t = _aliveHead; t is not null && list.Count < limit; t = t.AliveNext == _aliveHead ? null : t.AliveNext)
+        for (var i = 0; i < slots; i++)
         {
-            list.Add(t);
+            if (alive[i] is { } tasklet)
+            {
+                list.Add(tasklet);
+            }
         }
 
         return list;
@@ -194,7 +396,7 @@ internal sealed partial class ThreadScheduler
     public string DescribeTasklets()
     {
         var text = new StringBuilder();
-        text.Append(System.Globalization.CultureInfo.InvariantCulture, $"Scheduler of thread {ThreadId}: runcount {_runCount}, {_ioPending} tasklet(s) waiting for I/O.");
+        text.Append(CultureInfo.InvariantCulture, $"Scheduler of thread {ThreadId}: runcount {_runCount}, {_ioPending} tasklet(s) waiting for I/O.");
         foreach (var tasklet in AliveTasklets())
         {
             text.AppendLine().Append("  ").Append(tasklet);

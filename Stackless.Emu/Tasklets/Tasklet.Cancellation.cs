@@ -2,9 +2,6 @@ namespace Stackless.Emu;
 
 public sealed partial class Tasklet
 {
-    /// <summary>The source of <see cref="CancellationToken"/>; created on first request, dropped once cancelled.</summary>
-    private CancellationTokenSource? _cancellation;
-
     /// <summary>
     /// A token that is cancelled when this tasklet is interrupted: when it is killed (<see cref="Kill"/>, in any
     /// state), or when an exception is thrown into it (<see cref="Throw(Exception, bool)"/>,
@@ -48,11 +45,12 @@ public sealed partial class Tasklet
     {
         get
         {
-            var source = Volatile.Read(ref _cancellation);
+            var cold = Cold;
+            var source = Volatile.Read(ref cold.Cancellation);
             if (source is null)
             {
                 var created = new CancellationTokenSource();
-                source = Interlocked.CompareExchange(ref _cancellation, created, null) ?? created;
+                source = Interlocked.CompareExchange(ref cold.Cancellation, created, null) ?? created;
             }
 
             return source.Token;
@@ -76,11 +74,9 @@ public sealed partial class Tasklet
     public static void ThrowIfInterrupted()
     {
         var current = ThreadScheduler.Current.Executing;
-        var pending = current.PendingException;
-        if (pending is not null)
+        if (current.PendingException is not null)
         {
-            current.PendingException = null;
-            pending.Throw();
+            current.ThrowIfPending();
         }
     }
 
@@ -92,18 +88,19 @@ public sealed partial class Tasklet
     /// </summary>
     internal void CancelOnInterrupt(Exception exception)
     {
-        if (exception is not TaskletExit && (Flags & TaskletFlags.InIo) == 0)
+        var inIo = Wait == TaskletWait.Io;
+        if ((exception is not TaskletExit && !inIo) || _cold is not { } cold)
         {
             return;
         }
 
-        var source = Interlocked.Exchange(ref _cancellation, null);
+        var source = Interlocked.Exchange(ref cold.Cancellation, null);
         if (source is null)
         {
             return;
         }
 
-        if ((Flags & TaskletFlags.InIo) != 0)
+        if (inIo)
         {
             try
             {

@@ -7,13 +7,13 @@ public sealed partial class Tasklet
     // as Stackless does for tasklets of other threads.
 
     /// <summary>True when the calling thread's scheduler is not this tasklet's.</summary>
-    private bool IsRemote => Scheduler != ThreadScheduler.Current;
+    private bool IsRemote => _scheduler != ThreadScheduler.Current;
 
     /// <summary>Has this tasklet's own scheduler perform <paramref name="operation"/> on it, shortly.</summary>
     private void PostToOwnThread(Action<Tasklet> operation)
     {
         // Threads that operate on each other's tasklets can wake each other: one group for the deadlock rule.
-        SchedulerRegistry.Join(ThreadScheduler.Current, Scheduler);
-        Scheduler.PostAction(() => operation(this));
+        SchedulerRegistry.Join(ThreadScheduler.Current, _scheduler);
+        _scheduler.PostAction(() => operation(this));
     }
 }

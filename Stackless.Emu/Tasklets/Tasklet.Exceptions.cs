@@ -10,8 +10,11 @@ public sealed partial class Tasklet
     /// <c>using</c> blocks run (Stackless's <c>kill</c>). A blocked tasklet leaves its channel first (the balance is
     /// restored). A dead tasklet is left alone; a tasklet that never ran dies without running its body.
     /// </summary>
-    /// <param name="pending">False: switch to the tasklet now and return when it has died or suspended again.
-    /// True: only make it runnable; it dies when its turn comes, and the caller continues.</param>
+    /// <param name="pending">False: switch to the tasklet now and return when it has died or suspended again. A tasklet
+    /// waiting for I/O cannot run before its I/O ends: its <see cref="CancellationToken"/> is cancelled, and the caller
+    /// waits until it has run (its foreign operation must honour the token, as the cooperative wrappers do, or the caller
+    /// waits for the operation to end). A tasklet of another thread is killed by its own thread and the caller goes on
+    /// (Stackless's interthread rule). True: only make it runnable; it dies when its turn comes, and the caller continues.</param>
     public void Kill(bool pending = false) => Throw(new TaskletExit(), pending, "Tasklet.Kill()", "tasklet.KillAsync()");
 
     /// <summary>Asynchronous form of <see cref="Kill"/>, for soft tasklets.</summary>
@@ -19,10 +22,12 @@ public sealed partial class Tasklet
 
     /// <summary>
     /// Raises <paramref name="exception"/> in this tasklet at its suspension point (Stackless's <c>throw</c>); the
-    /// exception keeps its stack trace if it was thrown before. A blocked tasklet leaves its channel first.
+    /// exception keeps its stack trace if it was thrown before. A blocked tasklet leaves its channel first. When it is
+    /// called while another exception is still pending in the tasklet, the new one replaces it (as in Stackless).
     /// </summary>
     /// <param name="exception">The exception to raise.</param>
-    /// <param name="pending">False: switch to the tasklet now. True: only make it runnable; the caller continues.</param>
+    /// <param name="pending">False: switch to the tasklet now (see <see cref="Kill"/> for a tasklet waiting for I/O).
+    /// True: only make it runnable; the caller continues.</param>
     /// <exception cref="InvalidOperationException">The tasklet is dead (unless <paramref name="exception"/> is a <see cref="TaskletExit"/>).</exception>
     public void Throw(Exception exception, bool pending = false) =>
         Throw(exception, pending, "Tasklet.Throw()", "tasklet.ThrowAsync()");
@@ -47,7 +52,12 @@ public sealed partial class Tasklet
     public SwitchAwaitable RaiseExceptionAsync(Type exceptionType, params object?[] args) =>
         ThrowAsync(CreateException(exceptionType, args, "tasklet.raise_exception"), pending: false);
 
-    /// <summary>Instantiates an exception type the way Stackless's <c>slp_make_bomb</c> does.</summary>
+    /// <summary>
+    /// Instantiates an exception type the way Stackless's <c>slp_make_bomb</c> does. A Python class takes any arguments:
+    /// when no constructor of <paramref name="exceptionType"/> fits <paramref name="args"/>, the exception is created with
+    /// its message (a first string argument) or without arguments, and every argument is kept in
+    /// <see cref="Exception.Data"/> under "args".
+    /// </summary>
     internal static Exception CreateException(Type exceptionType, object?[]? args, string operation)
     {
         ArgumentNullException.ThrowIfNull(exceptionType);
@@ -58,14 +68,26 @@ public sealed partial class Tasklet
                 nameof(exceptionType));
         }
 
+        args ??= [];
         try
         {
-            return (Exception)Activator.CreateInstance(exceptionType, args ?? [])!;
+            return (Exception)Activator.CreateInstance(exceptionType, args)!;
+        }
+        catch (MissingMethodException) when (args.Length > 0)
+        {
+            var fallback = args[0] is string message && exceptionType.GetConstructor([typeof(string)]) is not null
+                ? (Exception)Activator.CreateInstance(exceptionType, message)!
+                : exceptionType.GetConstructor(Type.EmptyTypes) is not null
+                    ? (Exception)Activator.CreateInstance(exceptionType)!
+                    : throw new ArgumentException(
+                        $"{exceptionType.Name} has no constructor taking {args.Length} argument(s) of the given types, nor a parameterless or message constructor.",
+                        nameof(args));
+            fallback.Data["args"] = args;
+            return fallback;
         }
         catch (MissingMethodException ex)
         {
-            throw new ArgumentException(
-                $"{exceptionType.Name} has no constructor taking {args?.Length ?? 0} argument(s) of the given types.", nameof(args), ex);
+            throw new ArgumentException($"{exceptionType.Name} has no parameterless constructor.", nameof(args), ex);
         }
     }
 
@@ -98,20 +120,67 @@ public sealed partial class Tasklet
             ExceptionDispatchInfo.Throw(exception);
         }
 
-        if (Scheduler != caller.Scheduler)
+        if (IsForeign)
         {
+            // The stand-in of code outside the tasklet world: its operation ends with the exception.
+            _cold!.Foreign!.Interrupt(exception);
+            return false;
+        }
+
+        if (_scheduler != caller.Scheduler)
+        {
+            if (!_scheduler.OwnerThread.IsAlive)
+            {
+                // Its thread has ended: a kill simply ends it (it leaves its channel); anything else cannot be delivered.
+                if (exception is not TaskletExit)
+                {
+                    throw new InvalidOperationException(ErrorMessages.ThreadEnded);
+                }
+
+                if (WaitingOnChannel is not { } channel || channel.WithdrawForeign(this))
+                {
+                    EndWithoutThread();
+                }
+
+                return false;
+            }
+
             // A tasklet of another thread is interrupted by its own scheduler; the caller goes on (Stackless's interthread kill).
             PostToOwnThread(t => t.Interrupt(exception));
             return false;
         }
 
-        if (!Interrupt(exception) || pending)
+        if (Interrupt(exception))
+        {
+            if (pending)
+            {
+                return false;
+            }
+
+            _scheduler.MakeCurrent(this);
+            return true;
+        }
+
+        if (pending || !Alive)
         {
             return false;
         }
 
-        Scheduler.MakeCurrent(this);
+        // It cannot run before its I/O (or the wake from another thread) arrives: the caller waits until it has run.
+        _scheduler.JoinInterrupted(caller, this);
         return true;
+    }
+
+    /// <summary>
+    /// Ends a tasklet whose thread has ended (its channel has already let it go): it is dead, and nothing of it runs
+    /// (Stackless kills a thread's tasklets when the thread ends; their frames die with the thread here).
+    /// </summary>
+    internal void EndWithoutThread()
+    {
+        _bits &= ~(AliveBit | StartedBit);
+        ClearResume();
+        ClearValue();
+        _scheduler.ForgetAliveOfEndedThread(this);
     }
 
     /// <summary>Ends this tasklet's wait on its channel with <paramref name="error"/> (a cancelled or timed-out operation); on its own thread.</summary>
@@ -129,28 +198,43 @@ public sealed partial class Tasklet
             return false;
         }
 
-        CancelOnInterrupt(exception);
+        // Delivered before the token is cancelled: code that runs on the cancellation finds the exception (Cooperative).
         DeliverException(exception);
+        CancelOnInterrupt(exception);
 
-        if ((Flags & TaskletFlags.InIo) != 0)
+        var wait = Wait;
+        if (wait is TaskletWait.Io or TaskletWait.ChannelServed)
         {
             // Operations given Tasklet.CancellationToken were cancelled above and complete soon; any other foreign
-            // awaitable runs to its end. Either way the exception is raised at the tasklet's next switch point.
-            Flags &= ~TaskletFlags.RemovedWhileInIo;
+            // awaitable runs to its end. Either way the exception is raised when the tasklet next runs.
+            RemovedWhileInIo = false;
             return false;
         }
 
-        if ((Flags & TaskletFlags.InChannel) != 0 && !LeaveChannel())
+        if (wait == TaskletWait.Channel && !LeaveChannel())
         {
-            // Served by a channel action on another thread: it becomes runnable when that wake arrives, then raises.
+            // Served by a channel action on another thread meanwhile: it becomes runnable when that wake arrives, then raises.
             return false;
         }
 
-        if ((Flags & TaskletFlags.InRunnable) == 0)
+        if (Wait != TaskletWait.Runnable)
         {
-            Scheduler.AppendRunnable(this);
+            _scheduler.AppendRunnable(this);
         }
 
         return true;
     }
+
+    /// <summary>
+    /// Takes this tasklet, waiting in a channel, out of its channel's queue on its own thread; false when a channel
+    /// action on another thread has already served it and its wake is on the way.
+    /// </summary>
+    internal bool LeaveChannel() => WaitingOnChannel is { } channel && channel.RemoveWaiter(this);
+
+    /// <summary>
+    /// Takes the exception pending in this tasklet, from any thread (a cooperative operation cancelled by a kill or throw
+    /// raises it in place of its cancellation, so the tasklet sees the kill, once).
+    /// </summary>
+    internal ExceptionDispatchInfo? TakePendingFromAnyThread() =>
+        _cold is { } cold ? Interlocked.Exchange(ref cold.PendingException, null) : null;
 }

@@ -2,9 +2,6 @@ namespace Stackless.Emu;
 
 public sealed partial class Tasklet
 {
-    /// <summary>The tasklet's own key/value store; created on first use.</summary>
-    private Dictionary<string, object?>? _items;
-
     /// <summary>
     /// Values that belong to this tasklet and travel with it: they are pickled with it (<see cref="Dump(PickleOptions)"/>,
     /// <see cref="TaskletPickler"/>), so a tasklet moved to another process or machine finds them again (like
@@ -12,8 +9,8 @@ public sealed partial class Tasklet
     /// reads this allocates nothing.
     /// </summary>
     /// <remarks>Not synchronised: use it from the tasklet's own thread (the tasklet itself, or code on its scheduler).</remarks>
-    public IDictionary<string, object?> Items => _items ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+    public IDictionary<string, object?> Items => Cold.Items ??= new Dictionary<string, object?>(StringComparer.Ordinal);
 
     /// <summary>The items if any were ever stored, else null (for the pickler; never allocates).</summary>
-    internal Dictionary<string, object?>? ItemsIfAny => _items is { Count: > 0 } items ? items : null;
+    internal Dictionary<string, object?>? ItemsIfAny => _cold?.Items is { Count: > 0 } items ? items : null;
 }

@@ -25,19 +25,16 @@ public sealed partial class Tasklet
     public Tasklet Bind(Func<Task>? body)
     {
         CheckRebind(body is null);
-        if (_kind == TaskletKind.Hard)
+        if (Kind == TaskletKind.Hard)
         {
             throw new InvalidOperationException("A hard tasklet's body is synchronous: create it with Tasklet.CreateHard(Action).");
         }
 
         Scheduler.ForgetAlive(this);
         ClearBody(keepBinding: false);
-        _softBody = body;
-        if (body is not null)
-        {
-            Flags |= TaskletFlags.Bound;
-        }
-
+        ClearValue();
+        PendingException = null; // Stackless clears the frames and their pending exception (tasklet_clear_frames)
+        SetBody(BodyKind.Task, body);
         return this;
     }
 
@@ -51,12 +48,15 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.SetupAlive);
         }
 
-        if ((Flags & TaskletFlags.Bound) == 0)
+        if (!Bound)
         {
             throw new InvalidOperationException(ErrorMessages.SetupUnbound);
         }
 
-        Flags |= TaskletFlags.Alive;
+        _bits |= AliveBit;
+        PendingException = null; // Stackless's setup sets the tempval to None
+        _scheduler.MarkMainFlow(_scheduler.Executing);
+        CaptureExecutionContext();
         Scheduler.RememberAlive(this);
         Scheduler.AppendRunnable(this);
         return this;
@@ -81,9 +81,9 @@ public sealed partial class Tasklet
     private void InsertOnOwnThread()
     {
         CheckRunnable();
-        if ((Flags & TaskletFlags.InIo) != 0)
+        if (Wait == TaskletWait.Io)
         {
-            Flags &= ~TaskletFlags.RemovedWhileInIo;
+            RemovedWhileInIo = false;
         }
         else if (!Scheduled)
         {
@@ -108,7 +108,8 @@ public sealed partial class Tasklet
 
     private void RemoveOnOwnThread()
     {
-        if ((Flags & TaskletFlags.InChannel) != 0)
+        var wait = Wait;
+        if (wait is TaskletWait.Channel or TaskletWait.ChannelServed)
         {
             throw new InvalidOperationException(ErrorMessages.RemoveBlocked);
         }
@@ -118,11 +119,11 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.RemoveCurrent);
         }
 
-        if ((Flags & TaskletFlags.InIo) != 0)
+        if (wait == TaskletWait.Io)
         {
-            Flags |= TaskletFlags.RemovedWhileInIo;
+            RemovedWhileInIo = true;
         }
-        else if ((Flags & TaskletFlags.InRunnable) != 0)
+        else if (wait == TaskletWait.Runnable)
         {
             Scheduler.RemoveRunnable(this);
         }
@@ -182,7 +183,7 @@ public sealed partial class Tasklet
         }
 
         CheckRunnable();
-        if ((Flags & TaskletFlags.InIo) != 0)
+        if (Wait == TaskletWait.Io)
         {
             throw new InvalidOperationException(ErrorMessages.InsertBlocked + ": it is waiting for I/O");
         }
@@ -205,7 +206,7 @@ public sealed partial class Tasklet
     private void RunNextOnOwnThread()
     {
         InsertOnOwnThread();
-        if ((Flags & TaskletFlags.InRunnable) != 0)
+        if (Wait == TaskletWait.Runnable)
         {
             Scheduler.MakeCurrent(this);
         }
@@ -213,7 +214,7 @@ public sealed partial class Tasklet
 
     private void CheckRunnable()
     {
-        if ((Flags & TaskletFlags.InChannel) != 0)
+        if (Wait is TaskletWait.Channel or TaskletWait.ChannelServed)
         {
             throw new InvalidOperationException(ErrorMessages.InsertBlocked);
         }
@@ -237,12 +238,12 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.BindScheduled);
         }
 
-        if (_kind == TaskletKind.Main)
+        if (Kind is TaskletKind.Main or TaskletKind.Foreign)
         {
             throw new InvalidOperationException(unbinding ? ErrorMessages.UnbindMain : ErrorMessages.BindCurrent);
         }
 
-        if (_kind == TaskletKind.Hard && Started && Alive)
+        if (Kind == TaskletKind.Hard && Started && Alive)
         {
             throw new InvalidOperationException(ErrorMessages.BindHardState);
         }

@@ -15,8 +15,8 @@ public sealed partial class Tasklet
     /// for I/O, or belongs to another thread (call it there, e.g. through <see cref="SchedulerThread.InvokeAsync{T}"/>).</exception>
     public void Discard()
     {
-        Scheduler.CheckOwnThread(ErrorMessages.DiscardOtherThread);
-        if (_kind == TaskletKind.Main)
+        _scheduler.CheckOwnThread(ErrorMessages.DiscardOtherThread);
+        if (Kind is TaskletKind.Main or TaskletKind.Foreign)
         {
             throw new InvalidOperationException(ErrorMessages.DiscardMain);
         }
@@ -26,32 +26,34 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.DiscardCurrent);
         }
 
-        if (_kind == TaskletKind.Hard && Started && Alive)
+        if (Kind == TaskletKind.Hard && Started && Alive)
         {
             throw new InvalidOperationException(ErrorMessages.BindHardState);
         }
 
-        if ((Flags & TaskletFlags.InIo) != 0)
+        var wait = Wait;
+        if (wait == TaskletWait.Io)
         {
             throw new InvalidOperationException(ErrorMessages.DiscardInIo);
         }
 
-        if ((Flags & TaskletFlags.InChannel) != 0 && !LeaveChannel())
+        if (wait == TaskletWait.ChannelServed || (wait == TaskletWait.Channel && !LeaveChannel()))
         {
             throw new InvalidOperationException(ErrorMessages.DiscardServed);
         }
 
-        if ((Flags & TaskletFlags.InRunnable) != 0)
+        if (Wait == TaskletWait.Runnable)
         {
-            Scheduler.RemoveRunnable(this);
+            _scheduler.RemoveRunnable(this);
         }
 
+        EndCancellableWait();
         PendingException = null;
-        _tempVal = null;
-        Slot = null;
-        Scheduler.ForgetAlive(this);
+        TempVal = null;
+        ClearValue();
+        _scheduler.ForgetAlive(this);
         ClearBody(keepBinding: false);
-        Scheduler.NotifyRestorableWaiters();
+        _scheduler.NotifyRestorableWaiters();
     }
 
     /// <summary>

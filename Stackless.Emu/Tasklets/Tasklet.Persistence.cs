@@ -2,12 +2,6 @@ namespace Stackless.Emu;
 
 public sealed partial class Tasklet
 {
-    /// <summary>The root frame of a tasklet created by <see cref="CreateFrame"/> or restored from a pickle.</summary>
-    private FrameBox? _rootFrame;
-
-    /// <summary>The body that runs <see cref="_rootFrame"/>; a rebind replaces the body and thereby retires the root.</summary>
-    private Func<Task>? _rootBody;
-
     /// <summary>
     /// Creates a soft tasklet whose body is a <see cref="TaskletFrame"/> method, so it can be pickled while suspended;
     /// call <see cref="Setup"/> to schedule it. <paramref name="body"/> is called at once and must return the call of a
@@ -48,12 +42,15 @@ public sealed partial class Tasklet
                 nameof(body));
         }
 
-        var tasklet = new Tasklet(() => Task.CompletedTask);
+        var tasklet = new Tasklet();
         tasklet.AdoptRoot(root);
         return tasklet;
     }
 
-    /// <summary>Creates a tasklet with <see cref="CreateFrame"/> and schedules it.</summary>
+    /// <summary>
+    /// Creates a tasklet with <see cref="CreateFrame"/> and schedules it: the fast way to spawn a tasklet
+    /// (<c>Tasklet.SpawnFrame(() =&gt; Ping(channel))</c> with <c>async TaskletFrame Ping(...)</c>).
+    /// </summary>
     public static Tasklet SpawnFrame(Func<TaskletFrame> body) => CreateFrame(body).Setup();
 
     /// <summary>
@@ -83,56 +80,29 @@ public sealed partial class Tasklet
     /// <summary>Loads a tasklet pickled by <see cref="Dump(Stream, PickleOptions)"/>; see <see cref="Load(byte[], PickleOptions)"/>.</summary>
     public static Tasklet Load(Stream stream, PickleOptions options) => new TaskletPickler(options).Load(stream).FirstTasklet;
 
-    /// <summary>The root frame, if the current body is still the one that runs it.</summary>
-    internal FrameBox? CurrentRootFrame => _rootBody is not null && ReferenceEquals(_rootBody, _softBody) ? _rootFrame : null;
-
-    /// <summary>The soft body (a delegate the pickler saves for a tasklet that has not started).</summary>
-    internal Func<Task>? SoftBody => _softBody;
-
     /// <summary>Whether the tasklet can be pickled; see <see cref="Restorable"/>.</summary>
     private bool IsRestorable() => FrameChain.Of(this).Problem is null;
 
     /// <summary>Makes <paramref name="root"/> the body: the tasklet's first step runs it, and it ends with it.</summary>
-    internal void AdoptRoot(FrameBox root)
-    {
-        var completion = new TaskCompletionSource();
-        root.RootCompletion = completion;
-#pragma warning disable VSTHRD003 // The root frame's completion is the tasklet itself; the scheduler only observes it.
-        Func<Task> body = () =>
-        {
-            root.MoveNext();
-            return completion.Task;
-        };
-#pragma warning restore VSTHRD003
-        _rootFrame = root;
-        _rootBody = body;
-        _softBody = body;
-        Flags |= TaskletFlags.Bound;
-    }
+    internal void AdoptRoot(FrameBox root) => SetBody(BodyKind.Frame, root);
 
     /// <summary>Binds a restored soft body that has not started (a pickled delegate).</summary>
-    internal void AdoptBody(Func<Task> body)
-    {
-        _softBody = body;
-        Flags |= TaskletFlags.Bound;
-    }
+    internal void AdoptBody(Func<Task> body) => SetBody(BodyKind.Task, body);
 
     /// <summary>Makes a restored, started tasklet alive and suspended at <paramref name="innermost"/>, paused.</summary>
     internal void AdoptSuspended(FrameBox root, FrameBox innermost)
     {
         AdoptRoot(root);
-        Flags |= TaskletFlags.Alive | TaskletFlags.Started;
-#pragma warning disable VSTHRD003 // The root frame's completion is the tasklet itself; the scheduler only observes it.
-        _bodyTask = root.RootCompletion!.Task;
-#pragma warning restore VSTHRD003
-        Resume = Continuation.From(innermost.MoveNextAction);
-        Scheduler.RememberAlive(this);
+        _bits |= AliveBit | StartedBit;
+        ClearResume();
+        SetResume(innermost);
+        _scheduler.RememberAlive(this);
     }
 
     /// <summary>Makes a restored tasklet that had been set up alive (paused, not started).</summary>
     internal void AdoptAlive()
     {
-        Flags |= TaskletFlags.Alive;
-        Scheduler.RememberAlive(this);
+        _bits |= AliveBit;
+        _scheduler.RememberAlive(this);
     }
 }

@@ -1,67 +1,84 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
-using Stackless.Emu.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Stackless.Emu;
 
 /// <summary>
-/// A micro-thread (Stackless's <c>tasklet</c>). A soft tasklet's body is an async method run by its
-/// thread's scheduler; it suspends at <c>await</c> on the library's awaitables (channels, schedule,
-/// switch) or on any foreign awaitable (I/O). Exactly one tasklet of a scheduler runs at any moment.
+/// A micro-thread (Stackless's <c>tasklet</c>). A soft tasklet's body is an async method run by its thread's scheduler;
+/// it suspends at <c>await</c> on the library's awaitables (channels, schedule, switch) or on any foreign awaitable (I/O).
+/// Exactly one tasklet of a scheduler runs at any moment.
 /// </summary>
 /// <remarks>
-/// This file holds the state and the read-only attributes; the lifecycle operations are in
-/// <c>Tasklet.Lifecycle.cs</c>, exceptions and killing in <c>Tasklet.Exceptions.cs</c>, and the
-/// value hand-over with channels in <c>Tasklet.Transfer.cs</c>.
+/// This file holds the state and the read-only attributes. The wait state and its transitions are in
+/// <c>Tasklet.WaitState.cs</c>, the lifecycle operations in <c>Tasklet.Lifecycle.cs</c>, exceptions and killing in
+/// <c>Tasklet.Exceptions.cs</c>, the value hand-over with channels in <c>Tasklet.Transfer.cs</c>, how a step runs in
+/// <c>Tasklet.Steps.cs</c>, and the rarely used state in <see cref="TaskletCold"/>.
+/// Thread safety: a tasklet is touched only by its scheduler's baton holder, except where a member says otherwise
+/// (the inbox links while it waits in <see cref="TaskletWait.Io"/> or <see cref="TaskletWait.ChannelServed"/>).
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-[System.Diagnostics.CodeAnalysis.SuppressMessage(
-    "Design", "CA1001:Types that own disposable fields should be disposable",
-    Justification = "BatonSignal never creates a wait handle (AvailableWaitHandle is not used), so it holds no unmanaged resource.")]
+[DebuggerTypeProxy(typeof(TaskletDebugView))]
 public sealed partial class Tasklet
 {
-    /// <summary>The next tasklet in the chain this one is linked into (runnable chain or a channel's queue).</summary>
+    // Bits of _bits. The wait state, the kind and the resumption kind are small fields; the rest are flags; the top bits
+    // are the operation token of the library's awaitables.
+    private const int WaitMask = 0b111;
+    private const int KindShift = 3;
+    private const int KindMask = 0b11 << KindShift;
+    private const int BoundBit = 1 << 5;
+    private const int AliveBit = 1 << 6;
+    private const int StartedBit = 1 << 7;
+    private const int AtomicBit = 1 << 8;
+    private const int BlockTrapBit = 1 << 9;
+    private const int IgnoreNestingBit = 1 << 10;
+    private const int RemovedWhileInIoBit = 1 << 11;
+    private const int ValueIsErrorBit = 1 << 12;
+    private const int PendingBit = 1 << 13;
+    private const int ResumeShift = 14;
+    private const int ResumeMask = 0b11 << ResumeShift;
+    private const int BodyShift = 16;
+    private const int BodyMask = 0b11 << BodyShift;
+    private const int HasExecutionContextBit = 1 << 18;
+    private const int PostedWorkBit = 1 << 19;
+    private const int SendingBit = 1 << 20;
+    private const int TokenShift = 21;
+    private const int TokenMask = unchecked((int)0xFFE0_0000);
+
+    /// <summary>The next tasklet in the chain this one is linked into (runnable chain, a channel's queue, or the inbox).</summary>
     internal Tasklet? NextLink;
 
     /// <summary>The previous tasklet in the chain this one is linked into.</summary>
     internal Tasklet? PrevLink;
 
     /// <summary>The scheduler of the thread this tasklet belongs to.</summary>
-    internal readonly ThreadScheduler Scheduler;
+    private ThreadScheduler _scheduler;
 
-    /// <summary>State bits; see <see cref="TaskletFlags"/>.</summary>
-    internal TaskletFlags Flags;
+    /// <summary>The stored resumption of a suspended soft tasklet (its kind is in the resume bits); null while it runs.</summary>
+    private object? _resume;
 
-    /// <summary>The stored resumption of a suspended soft tasklet (empty while it runs).</summary>
-    internal Continuation Resume;
+    /// <summary>The reference part of a handed-over value, an error, or the state of a posted resumption.</summary>
+    private object? _valueRef;
 
-    /// <summary>An exception to raise at this tasklet's suspension point when it next runs (kill, throw, deadlock, errors for main).</summary>
-    internal ExceptionDispatchInfo? PendingException;
+    /// <summary>The bits of a handed-over value of an unmanaged type of at most 8 bytes.</summary>
+    private long _valueBits;
 
-    /// <summary>The channel this tasklet waits in while <see cref="TaskletFlags.InChannel"/> is set.</summary>
-    internal IChannelQueue? BlockedOn;
+    /// <summary>What the tasklet waits on: its channel while <see cref="TaskletWait.Channel"/>, the tasklet it killed while a killer waits.</summary>
+    private object? _waitOn;
 
-    /// <summary>1 while waiting to send, -1 while waiting to receive, 0 otherwise.</summary>
-    internal int BlockedDirection;
+    /// <summary>
+    /// The body, by <see cref="BodyKind"/>: the async delegate until a soft tasklet starts, then its routing context
+    /// (which holds the body's task); the root frame of a <see cref="TaskletFrame"/> body; a hard tasklet's delegate.
+    /// </summary>
+    private object? _body;
 
-    /// <summary>The typed hand-over slot (a <c>TransferSlot&lt;T&gt;</c>) of the last channel element type used.</summary>
-    internal object? Slot;
+    /// <summary>The rarely used state, created on demand.</summary>
+    private TaskletCold? _cold;
 
-    /// <summary>Links in the scheduler's list of alive tasklets (for diagnostics and deadlock reports).</summary>
-    internal Tasklet? AliveNext, AlivePrev;
+    /// <summary>Wait state, kind, flags and the awaitables' operation token; see the constants above.</summary>
+    private int _bits;
 
-    /// <summary>Released to hand the scheduler's baton to this threaded (main or hard) tasklet; null for soft tasklets.</summary>
-    internal readonly SemaphoreSlim? BatonSignal;
-
-    /// <summary>Continuations of extra flows inside this tasklet, run as its next steps (see ThreadScheduler.Deliver).</summary>
-    private Queue<Continuation>? _deferredPosts;
-
-    private Func<Task>? _softBody;
-    private Action? _hardBody;
-    private Task? _bodyTask;
-    private TaskletSynchronizationContext? _context;
-    private object? _tempVal;
-    private readonly TaskletKind _kind;
+    /// <summary>The index of this tasklet in its scheduler's alive list, or -1.</summary>
+    internal int AliveIndex = -1;
 
     /// <summary>Creates a soft tasklet bound to <paramref name="body"/>; call <see cref="Setup"/> to schedule it.</summary>
     /// <param name="body">The async body; the equivalent of Stackless's callable with its arguments (use a closure).</param>
@@ -69,8 +86,7 @@ public sealed partial class Tasklet
         : this(TaskletKind.Soft, ThreadScheduler.Current)
     {
         ArgumentNullException.ThrowIfNull(body);
-        _softBody = body;
-        Flags |= TaskletFlags.Bound;
+        SetBody(BodyKind.Task, body);
     }
 
     /// <summary>Creates an unbound soft tasklet; <see cref="Bind(Func{Task})"/> gives it a body.</summary>
@@ -81,23 +97,39 @@ public sealed partial class Tasklet
 
     private Tasklet(TaskletKind kind, ThreadScheduler scheduler)
     {
-        _kind = kind;
-        Scheduler = scheduler;
-        if (kind != TaskletKind.Soft)
+        _bits = (int)kind << KindShift;
+        _scheduler = scheduler;
+        if (kind is TaskletKind.Hard or TaskletKind.Main)
         {
-            BatonSignal = new SemaphoreSlim(0, 1);
+            Cold.BatonSignal = new SemaphoreSlim(0, 1);
         }
+
+        CaptureExecutionContext();
     }
 
     /// <summary>Creates the main tasklet of <paramref name="scheduler"/>.</summary>
-    internal static Tasklet CreateMain(ThreadScheduler scheduler) =>
-        new(TaskletKind.Main, scheduler) { Flags = TaskletFlags.Alive | TaskletFlags.Started | TaskletFlags.Bound };
+    internal static Tasklet CreateMain(ThreadScheduler scheduler)
+    {
+        var main = new Tasklet(TaskletKind.Main, scheduler);
+        main._bits |= AliveBit | StartedBit | BoundBit;
+        return main;
+    }
 
     /// <summary>Creates a hard tasklet bound to <paramref name="body"/> (not yet set up).</summary>
     internal static Tasklet CreateHardTasklet(Action body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new Tasklet(TaskletKind.Hard, ThreadScheduler.Current) { _hardBody = body, Flags = TaskletFlags.Bound };
+        var tasklet = new Tasklet(TaskletKind.Hard, ThreadScheduler.Current);
+        tasklet.SetBody(BodyKind.Hard, body);
+        return tasklet;
+    }
+
+    /// <summary>Creates the stand-in of an asynchronous channel operation of code outside the tasklet world.</summary>
+    internal static Tasklet CreateForeign(ThreadScheduler scheduler)
+    {
+        var stand = new Tasklet(TaskletKind.Foreign, scheduler);
+        stand._bits |= AliveBit | StartedBit | BoundBit;
+        return stand;
     }
 
     /// <summary>The tasklet that is running now on this thread (Stackless's <c>stackless.current</c>).</summary>
@@ -106,57 +138,77 @@ public sealed partial class Tasklet
     /// <summary>This thread's main tasklet (Stackless's <c>stackless.main</c>).</summary>
     public static Tasklet Main => ThreadScheduler.Current.MainTasklet;
 
-    /// <summary>Whether this is a soft, hard or main tasklet.</summary>
-    public TaskletKind Kind => _kind;
+    /// <summary>Whether this is a soft, hard or main tasklet (or the stand-in of a foreign asynchronous operation).</summary>
+    public TaskletKind Kind => (TaskletKind)((_bits & KindMask) >> KindShift);
 
     /// <summary>An optional name shown in diagnostics and deadlock reports.</summary>
-    public string? Name { get; set; }
+    public string? Name
+    {
+        get => _cold?.Name;
+        set
+        {
+            if (value is not null || _cold is not null)
+            {
+                Cold.Name = value;
+            }
+        }
+    }
 
     /// <summary>True from <see cref="Setup"/> until the body has finished (Stackless's <c>alive</c>).</summary>
-    public bool Alive => (Flags & TaskletFlags.Alive) != 0;
+    public bool Alive => (_bits & AliveBit) != 0;
 
     /// <summary>True while waiting in a channel's queue or for foreign I/O (Stackless's <c>blocked</c>).</summary>
-    public bool Blocked => (Flags & (TaskletFlags.InChannel | TaskletFlags.InIo)) != 0;
+    public bool Blocked => Wait is TaskletWait.Channel or TaskletWait.ChannelServed or TaskletWait.Io;
 
     /// <summary>True while waiting for a foreign awaitable (I/O) to complete; such a tasklet also reports <see cref="Blocked"/>.</summary>
-    public bool BlockedOnIO => (Flags & TaskletFlags.InIo) != 0;
+    public bool BlockedOnIO => Wait == TaskletWait.Io;
 
     /// <summary>True when runnable or blocked (Stackless's <c>scheduled</c>).</summary>
-    public bool Scheduled => (Flags & TaskletFlags.ChainMask) != 0;
+    public bool Scheduled => Wait != TaskletWait.None;
 
     /// <summary>True when alive but neither runnable nor blocked (Stackless's <c>paused</c>).</summary>
-    public bool Paused => Alive && !Scheduled;
+    public bool Paused => Alive && Wait == TaskletWait.None;
 
     /// <summary>True for the main tasklet of a thread.</summary>
-    public bool IsMain => _kind == TaskletKind.Main;
+    public bool IsMain => Kind == TaskletKind.Main;
 
     /// <summary>True when this tasklet is the one running now.</summary>
-    public bool IsCurrent => Scheduler.Executing == this;
+    public bool IsCurrent => _scheduler.Executing == this;
 
     /// <summary>True while the watchdog may not interrupt this tasklet (Stackless's <c>atomic</c>); see <see cref="SetAtomic"/>.</summary>
-    public bool Atomic => (Flags & TaskletFlags.Atomic) != 0;
+    public bool Atomic => (_bits & AtomicBit) != 0;
 
     /// <summary>Stackless's <c>ignore_nesting</c> flag; see <see cref="SetIgnoreNesting"/>.</summary>
-    public bool IgnoreNesting => (Flags & TaskletFlags.IgnoreNesting) != 0;
+    public bool IgnoreNesting => (_bits & IgnoreNestingBit) != 0;
 
     /// <summary>When true, any channel operation that would block this tasklet raises instead (Stackless's <c>block_trap</c>).</summary>
     public bool BlockTrap
     {
-        get => (Flags & TaskletFlags.BlockTrap) != 0;
-        set => Flags = value ? Flags | TaskletFlags.BlockTrap : Flags & ~TaskletFlags.BlockTrap;
+        get => (_bits & BlockTrapBit) != 0;
+        set => SetBit(BlockTrapBit, value);
     }
 
     /// <summary>
     /// The next tasklet in the chain this tasklet is in, or null. The runnable chain is circular (the last tasklet's
     /// next is the current one); a channel's queue ends with null after its last waiter, as in Stackless.
     /// </summary>
-    public Tasklet? Next => (Flags & TaskletFlags.InChannel) != 0 && NextLink == BlockedOn?.Head ? null : NextLink;
+    public Tasklet? Next => Wait switch
+    {
+        TaskletWait.Runnable => NextLink,
+        TaskletWait.Channel => NextLink == WaitingOnChannel?.Head ? null : NextLink,
+        _ => null,
+    };
 
     /// <summary>The previous tasklet in the chain this tasklet is in, or null (before the first waiter of a channel).</summary>
-    public Tasklet? Prev => (Flags & TaskletFlags.InChannel) != 0 && this == BlockedOn?.Head ? null : PrevLink;
+    public Tasklet? Prev => Wait switch
+    {
+        TaskletWait.Runnable => PrevLink,
+        TaskletWait.Channel => this == WaitingOnChannel?.Head ? null : PrevLink,
+        _ => null,
+    };
 
-    /// <summary>The managed thread id of the thread this tasklet belongs to.</summary>
-    public int ThreadId => Scheduler.ThreadId;
+    /// <summary>The managed thread id of the thread this tasklet belongs to; -1 once that thread has ended (as in Stackless).</summary>
+    public int ThreadId => _scheduler.OwnerThread.IsAlive ? _scheduler.ThreadId : -1;
 
     /// <summary>
     /// A free value slot (Stackless's <c>tempval</c>). A <see cref="Bomb"/> stored here explodes in this tasklet
@@ -164,8 +216,15 @@ public sealed partial class Tasklet
     /// </summary>
     public object? TempVal
     {
-        get => _tempVal;
-        set => _tempVal = value;
+        get => _cold?.TempVal;
+        set
+        {
+            if (value is not null || _cold is not null)
+            {
+                Cold.TempVal = value;
+                SetBit(PendingBit, _cold!.HasPending);
+            }
+        }
     }
 
     /// <summary>
@@ -179,7 +238,7 @@ public sealed partial class Tasklet
     public bool SetAtomic(bool flag)
     {
         var old = Atomic;
-        Flags = flag ? Flags | TaskletFlags.Atomic : Flags & ~TaskletFlags.Atomic;
+        SetBit(AtomicBit, flag);
         return old;
     }
 
@@ -187,77 +246,81 @@ public sealed partial class Tasklet
     public bool SetIgnoreNesting(bool flag)
     {
         var old = IgnoreNesting;
-        Flags = flag ? Flags | TaskletFlags.IgnoreNesting : Flags & ~TaskletFlags.IgnoreNesting;
+        SetBit(IgnoreNestingBit, flag);
         return old;
     }
 
-    internal bool Started => (Flags & TaskletFlags.Started) != 0;
+    /// <summary>The scheduler of the thread this tasklet belongs to.</summary>
+    internal ThreadScheduler Scheduler => _scheduler;
 
-    internal bool IsThreaded => _kind != TaskletKind.Soft;
+    /// <summary>The rarely used state, created on first use.</summary>
+    internal TaskletCold Cold => _cold ??= new TaskletCold();
 
-#pragma warning disable VSTHRD003 // Read only to observe completion; never awaited.
-    internal Task? BodyTask => _bodyTask;
-#pragma warning restore VSTHRD003
+    /// <summary>The rarely used state if it exists.</summary>
+    internal TaskletCold? ColdIfAny => _cold;
 
-    internal Action? HardBody => _hardBody;
+    internal bool Started => (_bits & StartedBit) != 0;
 
-    /// <summary>The synchronization context that routes this tasklet's foreign continuations back to its scheduler.</summary>
-    internal TaskletSynchronizationContext Context => _context ??= new TaskletSynchronizationContext(this);
+    internal bool Bound => (_bits & BoundBit) != 0;
 
-    /// <summary>Starts the soft body on the calling (driving) thread; returns when it first suspends or ends.</summary>
-    internal void StartSoftBody()
+    /// <summary>Main and hard tasklets own an OS thread (they are not stepped by the dispatch loop).</summary>
+    internal bool IsThreaded => (_bits & KindMask) is (int)TaskletKind.Hard << KindShift or (int)TaskletKind.Main << KindShift;
+
+    /// <summary>True for the stand-in of an asynchronous channel operation of code outside the tasklet world.</summary>
+    internal bool IsForeign => (_bits & KindMask) == (int)TaskletKind.Foreign << KindShift;
+
+    /// <summary>True for a tasklet that runs work posted to the scheduler's synchronization context.</summary>
+    internal bool IsPostedWork
     {
-        Debug.Assert(_kind == TaskletKind.Soft && !Started, "a soft tasklet starts once");
-        Flags |= TaskletFlags.Started;
-        var pending = PendingException;
-        if (pending is not null)
-        {
-            // Killed or thrown into before it ever ran: the body never runs (Stackless: the function is never called).
-            PendingException = null;
-            _bodyTask = Task.FromException(pending.SourceException);
-            return;
-        }
+        get => (_bits & PostedWorkBit) != 0;
+        set => SetBit(PostedWorkBit, value);
+    }
 
-        try
+    /// <summary>Released to hand the scheduler's baton to this threaded (main or hard) tasklet; null for soft tasklets.</summary>
+    internal SemaphoreSlim? BatonSignal => _cold?.BatonSignal;
+
+    /// <summary>An exception to raise at this tasklet's suspension point when it next runs (kill, throw, deadlock, errors for main).</summary>
+    internal System.Runtime.ExceptionServices.ExceptionDispatchInfo? PendingException
+    {
+        get => _cold?.PendingException;
+        set
         {
-#pragma warning disable VSTHRD003 // The body's task is the tasklet itself; the scheduler only observes its completion.
-            _bodyTask = _softBody!() ?? Task.FromException(new InvalidOperationException("The tasklet body returned a null Task."));
-#pragma warning restore VSTHRD003
-        }
-#pragma warning disable CA1031 // The body's exception is the tasklet's result: it goes to main like any other.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            _bodyTask = Task.FromException(ex);
+            if (value is not null || _cold is not null)
+            {
+                Cold.PendingException = value;
+                SetBit(PendingBit, _cold!.HasPending);
+            }
         }
     }
 
-    /// <summary>Queues a continuation of a second flow inside this tasklet.</summary>
-    internal void DeferPost(in Continuation continuation) => (_deferredPosts ??= new()).Enqueue(continuation);
-
-    /// <summary>Makes the oldest deferred continuation this tasklet's next step; false when there is none.</summary>
-    internal bool TakeDeferredPost()
+    /// <summary>A read-only summary of the state as bits (pickler, diagnostics).</summary>
+    internal TaskletFlags Flags
     {
-        if (_deferredPosts is null || !_deferredPosts.TryDequeue(out var next))
+        get
         {
-            return false;
-        }
+            var flags = TaskletFlags.None;
+            if (Bound)
+            {
+                flags |= TaskletFlags.Bound;
+            }
 
-        Resume = next;
-        return true;
-    }
+            if (Alive)
+            {
+                flags |= TaskletFlags.Alive;
+            }
 
-    /// <summary>Forgets the body and its progress (unbind, or the end of the tasklet).</summary>
-    internal void ClearBody(bool keepBinding)
-    {
-        _bodyTask = null;
-        Resume = default;
-        Flags &= ~(TaskletFlags.Started | TaskletFlags.Alive);
-        if (!keepBinding)
-        {
-            _softBody = null;
-            _hardBody = null;
-            Flags &= ~TaskletFlags.Bound;
+            if (Started)
+            {
+                flags |= TaskletFlags.Started;
+            }
+
+            return flags | Wait switch
+            {
+                TaskletWait.Runnable => TaskletFlags.InRunnable,
+                TaskletWait.Channel or TaskletWait.ChannelServed => TaskletFlags.InChannel,
+                TaskletWait.Io => TaskletFlags.InIo,
+                _ => TaskletFlags.None,
+            };
         }
     }
 
@@ -269,27 +332,39 @@ public sealed partial class Tasklet
             return "dead";
         }
 
-        if ((Flags & TaskletFlags.InChannel) != 0)
+        return Wait switch
         {
-            return $"blocked {(BlockedDirection > 0 ? "sending on" : "receiving on")} {BlockedOn?.Describe()}";
-        }
-
-        if ((Flags & TaskletFlags.InIo) != 0)
-        {
-            return "blocked on I/O (a foreign awaitable)";
-        }
-
-        if ((Flags & TaskletFlags.InRunnable) != 0)
-        {
-            return IsCurrent ? "running" : "runnable";
-        }
-
-        return "paused";
+            TaskletWait.Channel => $"blocked {(WaitDirection > 0 ? "sending on" : "receiving on")} {WaitingOnChannel?.Describe()}",
+            TaskletWait.ChannelServed => "served by a channel action on another thread, its wake on the way",
+            TaskletWait.Io when _waitOn is Tasklet target => $"waiting for {target} to leave its I/O after a kill or throw",
+            TaskletWait.Io when IsThreaded => "blocked on I/O (a blocking call or a task it waits for)",
+            TaskletWait.Io => "blocked on I/O (a foreign awaitable)",
+            TaskletWait.Runnable => IsCurrent ? "running" : "runnable",
+            _ => "paused",
+        };
     }
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"Tasklet({(Name is null ? $"#{GetHashCode():x}" : Name)}, {_kind}, {DescribeState()})";
+        $"Tasklet({Name ?? $"#{RuntimeHelpers.GetHashCode(this):x}"}, {Kind}, {DescribeState()})";
 
     private string DebuggerDisplay => ToString();
+
+    private void SetBit(int bit, bool on) => _bits = on ? _bits | bit : _bits & ~bit;
+
+    /// <summary>The debugger's view of a tasklet: its state and what it waits on.</summary>
+    private sealed class TaskletDebugView(Tasklet tasklet)
+    {
+        public string State => tasklet.DescribeState();
+
+        public TaskletKind Kind => tasklet.Kind;
+
+        public string? Name => tasklet.Name;
+
+        public object? WaitingOn => tasklet._waitOn;
+
+        public int ThreadId => tasklet.ThreadId;
+
+        public object? PendingException => tasklet.PendingException?.SourceException;
+    }
 }

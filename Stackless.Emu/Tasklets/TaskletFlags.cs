@@ -1,6 +1,9 @@
 namespace Stackless.Emu;
 
-/// <summary>A tasklet's state bits. The chain bits are exclusive: a tasklet is in at most one chain.</summary>
+/// <summary>
+/// A read-only summary of a tasklet's state as bits, for the pickler and diagnostics (see <c>Tasklet.Flags</c>).
+/// The tasklet itself keeps its state in <see cref="TaskletWait"/> and private bits.
+/// </summary>
 [Flags]
 internal enum TaskletFlags
 {
@@ -18,24 +21,9 @@ internal enum TaskletFlags
     /// <summary>Linked into its scheduler's runnable chain.</summary>
     InRunnable = 1 << 3,
 
-    /// <summary>Linked into a channel's queue of waiting tasklets.</summary>
+    /// <summary>Waiting in a channel, or served by another thread with its wake on the way.</summary>
     InChannel = 1 << 4,
 
-    /// <summary>Suspended on a foreign awaitable (I/O); its continuation arrives through the scheduler's inbox.</summary>
+    /// <summary>Waiting for I/O.</summary>
     InIo = 1 << 5,
-
-    /// <summary>Must not be interrupted by the watchdog.</summary>
-    Atomic = 1 << 6,
-
-    /// <summary>Any operation that would block raises instead.</summary>
-    BlockTrap = 1 << 7,
-
-    /// <summary>Stackless's ignore_nesting flag.</summary>
-    IgnoreNesting = 1 << 8,
-
-    /// <summary>Removed by <c>Remove()</c> while in I/O: when the I/O completes it becomes paused, not runnable.</summary>
-    RemovedWhileInIo = 1 << 9,
-
-    /// <summary>The mask of the chain bits.</summary>
-    ChainMask = InRunnable | InChannel | InIo,
 }

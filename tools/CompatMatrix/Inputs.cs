@@ -207,7 +207,10 @@ internal static class Inputs
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path), JsonOptions);
         return doc.RootElement.EnumerateArray()
-            .Select(e => new SuiteTest(Required(e, "file", path), $"{Required(e, "class", path)}.{Required(e, "method", path)}"))
+            .Select(e => new SuiteTest(
+                Required(e, "file", path),
+                $"{Required(e, "class", path)}.{Required(e, "method", path)}",
+                e.TryGetProperty("skipped_upstream", out var skipped) && skipped.ValueKind == JsonValueKind.True))
             .ToList();
     }
 

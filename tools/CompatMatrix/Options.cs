@@ -13,10 +13,12 @@ internal sealed class Options
           --configuration <name>  build configuration for dotnet test and the default assembly path (default: Debug)
           --results-directory <dir>  where dotnet test writes conformance.trx (default: a new temporary directory)
           --output <file>         where to write the matrix (default: <root>/compat-matrix.md)
+          --distributed-trx <file>  TRX of Stackless.Emu.Orleans.Tests for the "Across machines" section (default: run them)
           --check                 do not write; regenerate to a temporary file and fail (exit 1) if it differs
                                   from the committed compat-matrix.md
-          --suite-inventory <file>  stackless-tests.json: also report (on the console only) Stackless test methods
-                                  that are neither ported nor listed as not ported
+          --suite-inventory <file>  the upstream test inventory for the headline's denominator (default:
+                                  Stackless.Emu.Tests/Conformance/stackless-tests.json, written by
+                                  tools/CompatMatrix/suite-inventory.py); tests neither ported nor listed count as failing
           --help                  this text
 
         Exit codes: 0 success; 1 --check found a difference; 2 usage or infrastructure error (no TRX, no assembly).
@@ -35,6 +37,8 @@ internal sealed class Options
     public string? ResultsDirectory { get; private set; }
 
     public string? Output { get; private set; }
+
+    public string? DistributedTrx { get; private set; }
 
     public bool Check { get; private set; }
 
@@ -67,6 +71,7 @@ internal sealed class Options
                 case "--configuration" or "-c": options.Configuration = Value(); break;
                 case "--results-directory": options.ResultsDirectory = Value(); break;
                 case "--output" or "-o": options.Output = Value(); break;
+                case "--distributed-trx": options.DistributedTrx = Value(); break;
                 case "--check": options.Check = true; break;
                 case "--suite-inventory": options.SuiteInventory = Value(); break;
                 case "--help" or "-h": options.Help = true; break;

@@ -10,6 +10,7 @@ internal static class Program
 {
     private const string TestProject = "Stackless.Emu.Tests";
     private const string MatrixFile = "compat-matrix.md";
+    private const string SuiteFile = "stackless-tests.json";
 
     public static int Main(string[] args)
     {
@@ -77,23 +78,29 @@ internal static class Program
         }
 
         var notPorted = Inputs.ReadNotPorted(Path.Combine(conformanceDir, "NotPorted"));
-        var matrix = new Matrix(tests, outcomes, inventory, notPorted);
+        var suitePath = options.SuiteInventory is null ? Path.Combine(conformanceDir, SuiteFile) : Path.GetFullPath(options.SuiteInventory);
+        var suite = File.Exists(suitePath) ? Inputs.ReadSuiteInventory(suitePath) : [];
+        if (suite.Count == 0)
+        {
+            Console.Error.WriteLine($"compat-matrix: warning: {suitePath} is missing or empty: the headline counts the ported tests only.");
+        }
+
+        var matrix = new Matrix(tests, outcomes, inventory, notPorted, suite);
         foreach (var warning in matrix.Warnings().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             Console.Error.WriteLine("compat-matrix: warning: " + warning);
         }
 
-        if (options.SuiteInventory is not null)
+        if (matrix.UnaccountedTests.Count > 0)
         {
-            var unaccounted = matrix.Unaccounted(Inputs.ReadSuiteInventory(options.SuiteInventory));
-            Console.WriteLine($"suite: {unaccounted.Count} Stackless test methods are neither ported nor listed in NotPorted/*.json");
-            foreach (var group in unaccounted.GroupBy(u => u.File, StringComparer.Ordinal))
+            Console.WriteLine($"suite: {matrix.UnaccountedTests.Count} Stackless test methods are neither ported nor listed in NotPorted/*.json");
+            foreach (var group in matrix.UnaccountedTests.GroupBy(u => u.File, StringComparer.Ordinal))
             {
                 Console.WriteLine($"  {group.Key}: {group.Count()}");
             }
         }
 
-        var text = matrix.Render();
+        var text = matrix.Render() + Distributed.Render(root, options.DistributedTrx is null ? null : Path.GetFullPath(options.DistributedTrx), options.Configuration);
         var committed = Path.GetFullPath(options.Output ?? Path.Combine(root, MatrixFile));
         Console.WriteLine(matrix.CountsLine);
         Console.WriteLine(matrix.SummaryLine);

@@ -262,7 +262,7 @@ public class TaskletThreadTests
         }
     }
 
-    [Fact(Skip = DeadThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "DeadThreadTest.test_death", "tasklet.thread_id")]
     public void Test_death()
     {

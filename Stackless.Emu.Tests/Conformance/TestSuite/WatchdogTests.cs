@@ -508,15 +508,13 @@ public class NewWatchdogTests
     [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_on_tasklet_hard", "stackless.run", "stackless.getruncount", "tasklet.kill", "stackless.schedule", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogOnTaskletHard() => WatchdogOnTasklet(soft: false);
 
-    [Fact(Skip = SkippedInPythonSuite)]
+    [Fact]
     [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_soft", "stackless.run", "stackless.atomic", "tasklet.kill", "stackless.run.timeout", "stackless.run.soft", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogPrioritySoft() => WatchdogPriority(soft: true);
 
-    [Fact(Skip = SkippedInPythonSuite)]
+    [Fact]
     [StacklessTest(Watchdog, "TestNewWatchdog.test_watchdog_priority_hard", "stackless.run", "stackless.atomic", "tasklet.kill", "stackless.run.timeout", "stackless.run.totaltimeout", "stackless.run.ignore_nesting")]
     public void TestWatchdogPriorityHard() => WatchdogPriority(soft: false);
-
-    private const string SkippedInPythonSuite = "Skipped in the Python suite itself (@unittest.skip: \"Leaks tasklets and I don't understand the code\"); the Stackless unittests' copy is ported in Unittests.WatchdogTests";
 
     private static Func<Task> Spinner(int iterations) => async () =>
     {
@@ -563,7 +561,7 @@ public class NewWatchdogTests
             int a;
             using (Scheduler.Atomic())
             {
-                Scheduler.Run(Ticks(2), soft: soft, ignoreNesting: true, totalTimeout: true);
+                Scheduler.Run(Ticks(10000), soft: soft, ignoreNesting: true, totalTimeout: true);
                 a = awoken++;
             }
 

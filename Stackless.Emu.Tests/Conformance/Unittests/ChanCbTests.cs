@@ -45,4 +45,21 @@ public class ChanCbTests
             Scheduler.ChannelCallback = null;
         }
     });
+
+    [Fact]
+    [StacklessTest(File, "ChannelCallbackTestCase.testGetCallback", "stackless.get_channel_callback", "stackless.set_channel_callback")]
+    public void TestGetCallback() => Isolated.Run(() =>
+    {
+        // Python's set_channel_callback returns the previous callback; in C# the property's getter is read first.
+        Action<IChannel, Tasklet, bool, bool> monitor = (_, _, _, _) => { };
+        Assert.Null(Scheduler.ChannelCallback);
+        var old = Scheduler.ChannelCallback;
+        Scheduler.ChannelCallback = monitor;
+        Assert.Null(old);
+        Assert.Same(monitor, Scheduler.ChannelCallback);
+        old = Scheduler.ChannelCallback;
+        Scheduler.ChannelCallback = null;
+        Assert.Same(monitor, old);
+        Assert.Null(Scheduler.ChannelCallback);
+    });
 }

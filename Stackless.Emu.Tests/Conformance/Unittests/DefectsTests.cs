@@ -116,4 +116,56 @@ public class DefectsTests
             Scheduler.ScheduleCallback = null;
         }
     });
+
+    [Fact]
+    [StacklessTest(File, "TestContextManager.test_crash_on_WHY_SILENCED", "tasklet.switch", "tasklet.run", "stackless.getmain")]
+    public void Test_crash_on_WHY_SILENCED() => Isolated.Run(() =>
+    {
+        // Stackless issue #115: a tasklet switches away inside a context manager's __exit__ that silences the exception
+        // of its block, all inside a finally block on the way out of a return. C#'s using cannot silence an exception,
+        // so __exit__ returning True becomes the catch clause that handles it; the switch happens inside that catch,
+        // inside the finally. Resuming there must restore the frame's state: the silenced exception stays silenced and
+        // the pending return completes.
+        var main = Tasklet.Main;
+        var steps = new List<int>();
+
+        async Task<string> Body()
+        {
+            try
+            {
+                steps.Add(1);
+                return "OK";
+            }
+            finally
+            {
+                try
+                {
+                    steps.Add(2); // __enter__
+                    steps.Add(3);
+#pragma warning disable CA2219 // the original raises inside the finally block on purpose
+                    throw new DivideByZeroException(); // 1 // 0
+#pragma warning restore CA2219
+                }
+                catch (DivideByZeroException)
+                {
+                    steps.Add(4); // __exit__
+                    await main.SwitchAsync(); // the switch that corrupted the stack upon resuming __exit__
+                    steps.Add(5);
+                }
+
+                steps.Add(6);
+            }
+        }
+
+        string? result = null;
+        var t = Tasklet.Spawn(async () => result = await Body());
+        t.Run();
+        Assert.Equal([1, 2, 3, 4], steps);
+        Assert.True(t.Paused);
+        t.Run();
+        Assert.Equal([1, 2, 3, 4, 5, 6], steps);
+        Assert.Equal("OK", result);
+        Assert.False(t.Alive);
+    });
 }
+

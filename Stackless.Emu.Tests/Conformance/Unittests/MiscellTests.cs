@@ -327,9 +327,13 @@ public class MiscellTests
     {
         var s = Tasklet.Current;
 
-        // throw() without an exception, and an exception with arguments it cannot take, are TypeErrors.
+        // throw() without an exception, and a class that is not an exception, are TypeErrors. (The original's second case,
+        // throw(IndexError(1), (1,2,3)), passes an instance and a separate value, which C#'s Throw(Exception) cannot
+        // express; a class with arguments it has no constructor for is built as Python would build IndexError(1, 2, 3),
+        // the arguments kept in Data["args"].)
         Assert.ThrowsAny<ArgumentException>(() => s.Throw(null!, pending));
-        Assert.ThrowsAny<ArgumentException>(() => s.RaiseException(typeof(IndexOutOfRangeException), 1, 2, 3));
+        var raised = Assert.Throws<IndexOutOfRangeException>(() => s.RaiseException(typeof(IndexOutOfRangeException), 1, 2, 3));
+        Assert.Equal(new object[] { 1, 2, 3 }, (object?[])raised.Data["args"]!);
         Assert.ThrowsAny<ArgumentException>(() => s.RaiseException(typeof(string)));
     });
 
@@ -870,7 +874,7 @@ public class MiscellTests
     });
 
     [Fact(Skip = NoErrorHandler)]
-    [StacklessTest(File, "TestErrorHandler.test_broken_handler", "stackless.set_error_handler", "stackless.run")]
+    [StacklessTest(File, "TestErrorHandler.test_borken_handler", "stackless.set_error_handler", "stackless.run")]
     public void ErrorHandler_test_broken_handler() => Isolated.Run(() =>
     {
         var state = new ErrorHandlerState();
@@ -887,7 +891,7 @@ public class MiscellTests
     });
 
     [Fact(Skip = NoErrorHandler)]
-    [StacklessTest(File, "TestErrorHandler.test_early_throw", "stackless.set_error_handler", "tasklet.throw")]
+    [StacklessTest(File, "TestErrorHandler.test_early_hrow", "stackless.set_error_handler", "tasklet.throw")]
     public void ErrorHandler_test_early_throw() => Isolated.Run(() =>
     {
         var state = new ErrorHandlerState();

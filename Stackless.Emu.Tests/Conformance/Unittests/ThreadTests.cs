@@ -316,7 +316,7 @@ public class ThreadTests
         Assert.Contains("runnable", error.Message, StringComparison.Ordinal);
     });
 
-    [Fact(Skip = DeadThread)]
+    [Fact]
     [StacklessTest(File, "DeadThreadTest.test_death", "tasklet.thread_id")]
     public void Test_death() => Isolated.Run(() =>
     {

@@ -15,7 +15,7 @@ namespace Stackless.Emu;
 /// their <c>finally</c> blocks run and none is leaked.
 /// </remarks>
 [DebuggerDisplay("SchedulerThread {ThreadId}")]
-public sealed class SchedulerThread : IDisposable
+public sealed partial class SchedulerThread : IDisposable
 {
     private readonly Thread _thread;
     private readonly ThreadScheduler _scheduler;

@@ -371,7 +371,8 @@ internal static class Macro
         var j = text.IndexOf(end, StringComparison.Ordinal);
         if (i < 0 || j < i)
         {
-            text = Skeleton;
+            // A section the file does not have yet goes at its end; the rest of the file stays as it is.
+            text = text.TrimEnd() + "\n\n" + begin + "\n" + end + "\n";
             i = text.IndexOf(begin, StringComparison.Ordinal);
             j = text.IndexOf(end, StringComparison.Ordinal);
         }
@@ -426,6 +427,16 @@ internal static class Macro
 
         <!-- scale-out:begin -->
         <!-- scale-out:end -->
+
+        ## Foreign awaits through the inbox
+
+        <!-- foreign-await:begin -->
+        <!-- foreign-await:end -->
+
+        ## Echo server
+
+        <!-- echo:begin -->
+        <!-- echo:end -->
 
         """;
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Stackless.Emu.Monkeypatch;
 
 /// <summary>
@@ -177,15 +179,29 @@ public static class Cooperative
     internal static ValueTask<T> InterruptibleAsync<T>(ValueTask<T> pending, CancellationToken taskletToken) =>
         pending.IsCompletedSuccessfully ? pending : InterruptibleSlowAsync(pending, taskletToken);
 
+    /// <remarks>
+    /// Pooled boxes: no allocation per pending operation. Only a tasklet's routing context (an <c>async Task</c> body)
+    /// is kept for the continuation, so the handler below runs in that tasklet. Anywhere else (a
+    /// <c>TaskletFrame</c> body, whose frame the core resumes wherever this completes) the continuation runs where the
+    /// operation completes: capturing the scheduler's own context would send every completion through a posted-work
+    /// tasklet before the frame's own hand-back. Off the tasklet's thread the cancellation stays as it is.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<T> InterruptibleSlowAsync<T>(ValueTask<T> pending, CancellationToken taskletToken)
     {
+        var thread = Environment.CurrentManagedThreadId;
+        var routed = SynchronizationContext.Current is { } context && context.GetType() != typeof(SchedulerSynchronizationContext);
         try
         {
-            return await pending;
+            return routed ? await pending : await pending.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (taskletToken.IsCancellationRequested)
         {
-            Tasklet.ThrowIfInterrupted();
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                Tasklet.ThrowIfInterrupted();
+            }
+
             throw;
         }
     }

@@ -22,7 +22,7 @@ internal static class ForeignAwaitCost
 
     public static int Run(string[] args)
     {
-        var quick = args.Contains("--quick");
+        var quick = args.Contains("--quick") || args.Contains("--allocations");
         var trips = quick ? 50_000 : 200_000;
         var reps = quick ? 3 : 5;
         int[] concurrencies = [1, 100, 1000];
@@ -32,6 +32,19 @@ internal static class ForeignAwaitCost
         foreach (var kind in kinds)
         {
             Measure(kind, 10, 2_000); // warm-up: JIT and tiering of every path
+        }
+
+        if (args.Contains("--allocations"))
+        {
+            // What the bytes per round trip are: the GC's allocation samples (one per ~100 KB) by type, per body kind.
+            foreach (var kind in kinds)
+            {
+                using var sampler = new AllocationSampler();
+                Measure(kind, 1000, trips);
+                Console.WriteLine($"{kind}: {sampler.Describe()}");
+            }
+
+            return 0;
         }
 
         var rows = new List<(string Kind, int Concurrency, Figures Figures, double Load)>();
@@ -151,6 +164,43 @@ internal static class ForeignAwaitCost
         for (var i = 0; i < trips; i++)
         {
             await completion.NextAsync();
+        }
+    }
+
+    /// <summary>Counts the runtime's allocation samples (GC AllocationTick events) by type while it exists.</summary>
+    private sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly Dictionary<string, int> _samples = [];
+
+        public string Describe()
+        {
+            lock (_samples)
+            {
+                return string.Join(", ", _samples.OrderByDescending(p => p.Value).Select(p => $"{p.Key} x{p.Value}"));
+            }
+        }
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+        {
+            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true || eventData.PayloadNames is null)
+            {
+                return;
+            }
+
+            var index = eventData.PayloadNames.IndexOf("TypeName");
+            var type = index >= 0 ? eventData.Payload?[index] as string ?? "?" : "?";
+            lock (_samples)
+            {
+                _samples[type] = _samples.GetValueOrDefault(type) + 1;
+            }
         }
     }
 

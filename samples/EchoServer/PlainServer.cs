@@ -41,17 +41,20 @@ internal static class PlainServer
 
         var peak = Volatile.Read(ref open);
         var fds = FileDescriptors.Open();
+        ThreadProfile.WaitForQuietJit(TimeSpan.FromSeconds(10));
+        var profile = ThreadProfile.Take();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         await client.StandardInput.WriteLineAsync("go");
         await client.StandardInput.FlushAsync();
         var done = Protocol.Parse(await client.StandardOutput.ReadLineAsync(), "done");
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var where = ThreadProfile.Take().Since(profile, done.Count);
         await client.WaitForExitAsync();
 
         await stop.CancelAsync();
         await acceptLoop;
         await Task.WhenAll(handlers).WaitAsync(TimeSpan.FromSeconds(60));
-        return new Result(label, 0, peak, fds, connected, done, cpu.TotalSeconds, client.ExitCode, load);
+        return new Result(label, 0, peak, fds, connected, done, cpu.TotalSeconds, client.ExitCode, load, where);
 
         async Task EchoAsync(Socket socket)
         {

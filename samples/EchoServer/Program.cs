@@ -13,7 +13,8 @@
 // answers "go", the client runs the round trips on all connections at once and reports "done", then closes them.
 //
 // Usage: dotnet run -c Release --project samples/EchoServer [connections] [roundTripsPerConnection]
-//        [--hard-connections N] [--json path]   (the benchmark harness's "echo" mode reads the JSON report)
+//        [--hard-connections N] [--profile] [--no-warmup] [--json path]   (--profile: CPU per round trip by thread group)
+//          (the benchmark harness's "echo" mode reads the JSON report)
 using System.Globalization;
 using System.Text.Json;
 
@@ -27,6 +28,7 @@ var requested = positional.Count > 0 ? int.Parse(positional[0], CultureInfo.Inva
 var roundTrips = positional.Count > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 10;
 var hardRequested = Option("--hard-connections") is { } h ? int.Parse(h, CultureInfo.InvariantCulture) : Math.Min(requested, 1_000);
 var jsonPath = Option("--json");
+var showProfile = args.Contains("--profile");
 
 using var watchdog = new Timer(
     _ =>
@@ -49,17 +51,27 @@ Console.WriteLine(string.Create(
 ThreadPool.SetMinThreads(Math.Max(cores * 2, 8), 8);
 Stackless.Emu.Scheduler.HardTaskletStackSize = 256 * 1024; // thousands of threads x 256 KB of reserved stack
 
+// Warm-up: every server once at a small size, so tiered compilation (a thread of its own) is done before the figures.
+if (!args.Contains("--no-warmup"))
+{
+    var small = Math.Min(connections, 2_000);
+    TaskletServer.Run("warm-up", 1, hard: false, small, roundTrips);
+    TaskletServer.Run("warm-up", cores, hard: false, small, roundTrips);
+    TaskletServer.Run("warm-up", cores, hard: true, Math.Min(hardConnections, 100), roundTrips);
+    await PlainServer.RunAsync("warm-up", small, roundTrips);
+}
+
 var results = new List<Result>
 {
     TaskletServer.Run("soft tasklets, 1 scheduler thread", 1, hard: false, connections, roundTrips),
 };
-Console.WriteLine(results[^1].Describe());
+Report(results[^1]);
 results.Add(TaskletServer.Run($"soft tasklets, SchedulerPool of {cores} threads", cores, hard: false, connections, roundTrips));
-Console.WriteLine(results[^1].Describe());
+Report(results[^1]);
 results.Add(TaskletServer.Run($"hard tasklets, SchedulerPool of {cores} threads", cores, hard: true, hardConnections, roundTrips));
-Console.WriteLine(results[^1].Describe());
+Report(results[^1]);
 results.Add(await PlainServer.RunAsync("plain async/await, thread pool", connections, roundTrips));
-Console.WriteLine(results[^1].Describe());
+Report(results[^1]);
 
 var plain = results[^1];
 var single = results[0];
@@ -77,6 +89,15 @@ if (jsonPath is not null)
 }
 
 return results.All(r => r.Ok) ? 0 : 1;
+
+void Report(Result result)
+{
+    Console.WriteLine(result.Describe());
+    if (showProfile)
+    {
+        Console.WriteLine(result.Profile);
+    }
+}
 
 string? Option(string name)
 {

@@ -10,6 +10,7 @@ using System.Globalization;
 /// <param name="ServerCpuSeconds">CPU time of the server process (every thread) during the echo phase.</param>
 /// <param name="ClientExitCode">The load client's exit code.</param>
 /// <param name="LoadAverage">The machine's 1-minute load average just before this server started (others' work shows here).</param>
+/// <param name="Profile">Where the server's CPU went in the echo phase, by thread group (see <see cref="ThreadProfile"/>).</param>
 internal sealed record Result(
     string Label,
     int SchedulerThreads,
@@ -19,14 +20,15 @@ internal sealed record Result(
     Report Done,
     double ServerCpuSeconds,
     int ClientExitCode,
-    double LoadAverage)
+    double LoadAverage,
+    string Profile)
 {
     public long RoundTrips => Done.Count;
 
     public double RoundTripsPerSecond => Done.Count / Done.Seconds;
 
     /// <summary>Server CPU per round trip, in microseconds.</summary>
-    public double CpuPerRoundTripMicroseconds => Done.Count == 0 ? double.NaN : ServerCpuSeconds * 1e6 / Done.Count;
+    public double CpuPerRoundTripMicroseconds => Done.Count == 0 ? 0 : ServerCpuSeconds * 1e6 / Done.Count;
 
     public long Errors => Connected.Errors + Done.Errors;
 

@@ -76,10 +76,13 @@ internal static class TaskletServer
 
         var peak = Volatile.Read(ref s_open);
         var fds = FileDescriptors.Open();
+        ThreadProfile.WaitForQuietJit(TimeSpan.FromSeconds(10));
+        var profile = ThreadProfile.Take();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         client.StandardInputWriter.WriteLine("go");
         var done = Protocol.Parse(client.StandardOutputReader.ReadLine(), "done");
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var where = ThreadProfile.Take().Since(profile, done.Count);
         client.WaitForExit();
 
         acceptor.Kill(); // interrupts the pending accept: the core cancels the tasklet's CancellationToken
@@ -89,7 +92,7 @@ internal static class TaskletServer
         }
 
         pool.Join(); // raises what escaped a connection's tasklet; kills any still open, running their finally
-        return new Result(label, schedulerThreads, peak, fds, connected, done, cpu.TotalSeconds, client.ExitCode, load);
+        return new Result(label, schedulerThreads, peak, fds, connected, done, cpu.TotalSeconds, client.ExitCode, load, where);
     }
 
     /// <summary>One connection as a soft tasklet: a <c>TaskletFrame</c> method, the fast path for foreign awaits.</summary>

@@ -29,9 +29,16 @@ internal static class ForeignAwaitCost
         var kinds = new[] { "TaskletFrame body", "async Task body", "plain async/await (thread pool)" };
         ThreadPool.SetMinThreads(Math.Max(Environment.ProcessorCount * 2, 8), 8);
 
-        foreach (var kind in kinds)
+        if (args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault() is { } only)
         {
-            Measure(kind, 10, 2_000); // warm-up: JIT and tiering of every path
+            // One configuration, no warm-up, no file: for instruction counts under callgrind (run it at two sizes and
+            // take the difference, so start-up and JIT drop out). --only frame|task|plain [--concurrency N] [--trips N]
+            var kind = kinds.First(k => k.StartsWith(only switch { "frame" => "TaskletFrame", "task" => "async Task", _ => "plain" }, StringComparison.Ordinal));
+            var concurrency = args.SkipWhile(a => a != "--concurrency").Skip(1).Select(a => int.Parse(a, Inv)).FirstOrDefault(100);
+            var count = args.SkipWhile(a => a != "--trips").Skip(1).Select(a => int.Parse(a, Inv)).FirstOrDefault(10_000);
+            var figures = Measure(kind, concurrency, count);
+            Console.WriteLine(string.Create(Inv, $"{kind}, {concurrency} in flight, {count} round trips: {figures}"));
+            return 0;
         }
 
         if (args.Contains("--allocations"))
@@ -45,6 +52,11 @@ internal static class ForeignAwaitCost
             }
 
             return 0;
+        }
+
+        foreach (var kind in kinds)
+        {
+            Measure(kind, 10, 2_000); // warm-up: JIT and tiering of every path
         }
 
         var rows = new List<(string Kind, int Concurrency, Figures Figures, double Load)>();

@@ -89,13 +89,26 @@ internal static class Echo
             text.AppendLine(Inv, $"Run {run + 1}: soft tasklets on {t.SchedulerThreads} scheduler threads {t.RoundTripsPerSecond / p.RoundTripsPerSecond:F2}x plain's round trips/s, {t.CpuPerRoundTripMicroseconds / p.CpuPerRoundTripMicroseconds:F2}x its CPU per round trip, connect {t.Connected.Seconds / p.Connected.Seconds:F2}x, {t.Connections:N0} connections, {t.Errors} errors; load average {t.LoadAverage:F2}.  ");
         }
 
+        // Each target is a ratio within one run (both servers under the same load); the median over the runs counts.
+        var ratios = reports.Select(r =>
+        {
+            var p = r.Single(s => s.SchedulerThreads == 0);
+            var t = r.Single(s => s.SchedulerThreads > 1 && s.Label.StartsWith("soft", StringComparison.Ordinal));
+            return (Rate: t.RoundTripsPerSecond / p.RoundTripsPerSecond, Cpu: t.CpuPerRoundTripMicroseconds / p.CpuPerRoundTripMicroseconds, Connect: t.Connected.Seconds / p.Connected.Seconds, t.Connections, t.Errors);
+        }).ToList();
+        double MedianOf(Func<(double Rate, double Cpu, double Connect, int Connections, long Errors), double> pick) => ratios.Select(pick).Order().ElementAt(runs / 2);
+        var rate = MedianOf(r => r.Rate);
+        var cpuRatio = MedianOf(r => r.Cpu);
+        var connect = MedianOf(r => r.Connect);
+        var fewest = ratios.Min(r => r.Connections);
+        var errors = ratios.Sum(r => r.Errors);
         text.AppendLine()
-            .AppendLine(Inv, $"Targets (issue 19), soft tasklets on {pooled.SchedulerThreads} scheduler threads against plain async/await, median rows above:")
+            .AppendLine(Inv, $"Targets (issue 19), soft tasklets on {pooled.SchedulerThreads} scheduler threads against plain async/await: each ratio is taken within one run, the figure is the median over the {runs} run(s):")
             .AppendLine()
-            .AppendLine(Target("round trips/s at least 0.9x plain", pooled.RoundTripsPerSecond / plain.RoundTripsPerSecond >= 0.9, $"{pooled.RoundTripsPerSecond / plain.RoundTripsPerSecond:F2}x"))
-            .AppendLine(Target("CPU per round trip at most 1.1x plain", pooled.CpuPerRoundTripMicroseconds / plain.CpuPerRoundTripMicroseconds <= 1.1, $"{pooled.CpuPerRoundTripMicroseconds / plain.CpuPerRoundTripMicroseconds:F2}x"))
-            .AppendLine(Target("10,000 concurrent connections, 0 errors", pooled.Connections >= 10_000 && pooled.Errors == 0, $"{pooled.Connections:N0} connections, {pooled.Errors} errors"))
-            .AppendLine(Target("connect phase within 1.2x plain", pooled.Connected.Seconds / plain.Connected.Seconds <= 1.2, $"{pooled.Connected.Seconds / plain.Connected.Seconds:F2}x"));
+            .AppendLine(Target("round trips/s at least 0.9x plain", rate >= 0.9, $"{rate:F2}x"))
+            .AppendLine(Target("CPU per round trip at most 1.1x plain", cpuRatio <= 1.1, $"{cpuRatio:F2}x"))
+            .AppendLine(Target("10,000 concurrent connections, 0 errors", fewest >= 10_000 && errors == 0, $"at least {fewest:N0} connections in every run, {errors} errors in all"))
+            .AppendLine(Target("connect phase within 1.2x plain", connect <= 1.2, $"{connect:F2}x"));
 
         Console.WriteLine(text);
         Macro.UpdateSection("echo", text.ToString());

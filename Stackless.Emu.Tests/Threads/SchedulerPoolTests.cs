@@ -270,6 +270,50 @@ public class SchedulerPoolTests
         pool.Join();
     });
 
+    [Fact]
+    public void ItsOwnTasklets_CanDealNewTaskletsToThePool() => Isolated.Run(() =>
+    {
+        using var pool = new SchedulerPool(2);
+        var ran = new Channel<int>();
+        pool.PostFrame(async () =>
+        {
+            // An accept loop living on the pool: it deals each new tasklet, to its own thread or the other one.
+            for (var i = 0; i < 4; i++)
+            {
+                pool.Post(async () => await ran.SendAsync(Tasklet.Current.ThreadId));
+                await Scheduler.ScheduleAsync();
+            }
+        });
+
+        var threads = Enumerable.Range(0, 4).Select(_ => ran.Receive()).ToList();
+        Assert.Equal(pool.Threads.Select(t => t.ThreadId).Order(), threads.Distinct().Order());
+        pool.Join();
+    });
+
+    [Fact]
+    public void StoppingASchedulerThread_KillsItsTaskletsBlockedOnIo_SoTheirFinallyRuns() => Isolated.Run(() =>
+    {
+        var cleanedUp = 0;
+        var worker = new SchedulerThread();
+        var waiting = worker.SpawnAsync(async () =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, Tasklet.Current.CancellationToken);
+            }
+            finally
+            {
+                Interlocked.Increment(ref cleanedUp);
+            }
+        }).GetAwaiter().GetResult();
+        SpinWait.SpinUntil(() => waiting.BlockedOnIO, Isolated.Timeout);
+
+        worker.Join(); // pending I/O does not keep a stopping thread serving: the tasklet is killed
+        Assert.Equal(1, cleanedUp);
+        Assert.False(waiting.Alive);
+        Assert.True(worker.Completion.IsCompletedSuccessfully);
+    });
+
     /// <summary>How a waiter's foreign await completes in <see cref="ABusyTasklet_NeverStarvesIo_OnAnyThreadOfThePool"/>.</summary>
     public enum Completion
     {

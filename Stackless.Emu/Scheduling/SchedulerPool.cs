@@ -35,6 +35,9 @@ public sealed class SchedulerPool : IDisposable, IAsyncDisposable
 
     private int _stopping;
 
+    /// <summary>The task behind <see cref="Completion"/>, made on first use.</summary>
+    private Task? _completion;
+
     /// <summary>Starts <paramref name="threadCount"/> scheduler threads and waits until each has its scheduler.</summary>
     /// <param name="threadCount">How many threads (0: one per core, <see cref="Environment.ProcessorCount"/>).</param>
     /// <param name="dealing">How new tasklets are dealt to the threads.</param>
@@ -83,7 +86,20 @@ public sealed class SchedulerPool : IDisposable, IAsyncDisposable
 
     /// <summary>Completes when every thread has stopped; faulted with the errors that escaped their tasklets, if any.</summary>
 #pragma warning disable VSTHRD003 // The threads' own completions, owned by this pool.
-    public Task Completion => Task.WhenAll(_threads.Select(t => t.Completion));
+    public Task Completion
+    {
+        get
+        {
+            var completion = Volatile.Read(ref _completion);
+            if (completion is null)
+            {
+                var created = Task.WhenAll(_threads.Select(t => t.Completion));
+                completion = Interlocked.CompareExchange(ref _completion, created, null) ?? created;
+            }
+
+            return completion;
+        }
+    }
 #pragma warning restore VSTHRD003
 
     /// <summary>

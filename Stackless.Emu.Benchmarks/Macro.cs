@@ -371,7 +371,8 @@ internal static class Macro
         var j = text.IndexOf(end, StringComparison.Ordinal);
         if (i < 0 || j < i)
         {
-            text = Skeleton;
+            // A section the file does not have yet goes at its end; the rest of the file stays as it is.
+            text = text.TrimEnd() + "\n\n" + begin + "\n" + end + "\n";
             i = text.IndexOf(begin, StringComparison.Ordinal);
             j = text.IndexOf(end, StringComparison.Ordinal);
         }
@@ -398,6 +399,10 @@ internal static class Macro
         dotnet run -c Release --project Stackless.Emu.Benchmarks -- micro --filter '*' --job short
         # the sieve sharded over 1, 2, 4 scheduler threads, this file's "Scale-out" section
         dotnet run -c Release --project Stackless.Emu.Benchmarks -- scale-out
+        # CPU cost of a foreign await's round trip through the inbox, this file's "Foreign awaits" section
+        dotnet run -c Release --project Stackless.Emu.Benchmarks -- foreign-await
+        # samples/EchoServer: tasklets on 1 and N scheduler threads, hard tasklets, plain async/await, this file's "Echo server" section
+        dotnet run -c Release --project Stackless.Emu.Benchmarks -- echo
         ```
 
         The implementations:
@@ -426,6 +431,26 @@ internal static class Macro
 
         <!-- scale-out:begin -->
         <!-- scale-out:end -->
+
+        ## Foreign awaits through the inbox
+
+        A soft tasklet's await of anything but the library's own awaitables (a socket, a timer, a task) completes on another
+        thread and comes back through its scheduler's inbox: completion on the pool, hand-back, wake, resume. `async
+        TaskletFrame` bodies hand the tasklet back through a lock-free intrusive stack; `async Task` bodies through their routing
+        `SynchronizationContext` and a locked queue. Plain async/await on the thread pool runs the continuation on the
+        completing pool thread.
+
+        <!-- foreign-await:begin -->
+        <!-- foreign-await:end -->
+
+        ## Echo server
+
+        `samples/EchoServer`: the same echo protocol served by soft tasklets on one scheduler thread and on a `SchedulerPool`
+        (one scheduler thread per core), by hard tasklets running a blocking handler, and by plain async/await on the thread
+        pool, against a load client in a child process.
+
+        <!-- echo:begin -->
+        <!-- echo:end -->
 
         """;
 }

@@ -9,6 +9,10 @@ switch (mode)
         return Macro.Run(args[1..]);
     case "scale-out":
         return ScaleOut.Run(args[1..]);
+    case "echo":
+        return Echo.Run(args[1..]);
+    case "foreign-await":
+        return ForeignAwaitCost.Run(args[1..]);
     case "persistence":
         return Persistence.Run(args[1..]);
     case "spawn-child":
@@ -23,6 +27,6 @@ switch (mode)
         MicroReport.WriteFromArtifacts();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | persistence [--quick] | scale-out [--quick] | round-trip-minima [samples] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
+        Console.Error.WriteLine("usage: Stackless.Emu.Benchmarks macro [--quick] [--full] | persistence [--quick] | scale-out [--quick] | foreign-await [--quick] | echo [--quick] | round-trip-minima [samples] | micro [BenchmarkDotNet switcher args, e.g. --filter '*' --job short]");
         return 2;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Stackless.Emu.Diagnostics;
 
 namespace Stackless.Emu.Monkeypatch;
@@ -184,6 +185,12 @@ public static class Cooperative
     internal static ValueTask<T> InterruptibleAsync<T>(ValueTask<T> pending, Tasklet caller, CancellationToken taskletToken) =>
         pending.IsCompletedSuccessfully ? pending : InterruptibleSlowAsync(pending, caller, taskletToken);
 
+    /// <remarks>
+    /// Pooled boxes: no allocation per pending operation. The continuation runs where the operation completes (the
+    /// caller's own await hands the tasklet back): capturing the scheduler's context would send every completion through
+    /// a posted-work tasklet before the tasklet's own hand-back.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<T> InterruptibleSlowAsync<T>(ValueTask<T> pending, Tasklet caller, CancellationToken taskletToken)
     {
         try

@@ -8,13 +8,15 @@ namespace Stackless.Emu.Orleans;
 /// be pickled (migrated, checkpointed).
 /// </summary>
 /// <remarks>
-/// The object holds only the name, so it pickles as its name and any number of instances name the same channel.
+/// The object holds only the name, so it pickles as its name (by fields: the frames of its operations have it as their
+/// <c>this</c>) and any number of instances name the same channel.
 /// Values cross the network: <typeparamref name="T"/> must be serializable by Orleans (primitives, strings,
 /// <c>[GenerateSerializer]</c> types) and picklable (a blocked sender's value is in its frame); receivers get copies.
 /// Differences from a local channel (no preference or schedule_all, no deadlock detection, the delivery model under
 /// failures) are in docs/distributed.md.
 /// </remarks>
 /// <typeparam name="T">The type of the values sent.</typeparam>
+[PickleByFields]
 public sealed class DistributedChannel<T> : IRendezvousChannel<T>
 {
     /// <summary>Names a distributed channel.</summary>

@@ -15,7 +15,7 @@ namespace Stackless.Emu;
 /// their <c>finally</c> blocks run and none is leaked.
 /// </remarks>
 [DebuggerDisplay("SchedulerThread {ThreadId}")]
-public sealed class SchedulerThread : IDisposable, IAsyncDisposable
+public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
 {
     private readonly Thread _thread;
     private readonly ThreadScheduler _scheduler;
@@ -198,8 +198,9 @@ public sealed class SchedulerThread : IDisposable, IAsyncDisposable
             // Run() ended with an error: serve on.
         }
 
-        // Work accepted before stopping runs (posts are refused from the moment stopping is set, so none comes later).
-        Collected(() => scheduler.Run(new RunFrame { Caller = main }));
+        // Work accepted before stopping runs (posts are refused from the moment stopping is set, so none comes later);
+        // pending I/O does not keep this run waiting (the tasklets blocked on it are killed next).
+        Collected(() => scheduler.Run(new RunFrame { Caller = main, ServeUntil = static () => true }));
 
         // No leaked tasklets: kill the ones still alive, so their finally blocks run; then let killed tasklets
         // blocked on I/O finish dying.

@@ -296,13 +296,13 @@ internal sealed partial class ThreadScheduler
     /// <summary>Handles an empty runnable chain: waits for I/O, or wakes the <see cref="Wakeup"/> tasklet.</summary>
     private void AwaitWork()
     {
-        if (ExternalWakePending)
+        var wakeup = Wakeup;
+        if (ExternalWakePending && (HasInboxWork || !ServingStops(wakeup)))
         {
             WaitForInbox();
             return;
         }
 
-        var wakeup = Wakeup;
         var wait = wakeup.Wait;
         if (wait == TaskletWait.None)
         {
@@ -343,6 +343,14 @@ internal sealed partial class ThreadScheduler
         // The wakeup tasklet waits for I/O, and nothing else does: only its own completion can arrive.
         WaitForInbox();
     }
+
+    /// <summary>
+    /// Whether the innermost Run() serves a scheduler thread for <paramref name="wakeup"/> and was asked to stop: then
+    /// pending I/O does not keep it waiting once the inbox is empty (the thread kills its tasklets next, which ends their
+    /// I/O).
+    /// </summary>
+    private bool ServingStops(Tasklet wakeup) =>
+        _runFrames.Count > 0 && _runFrames[^1] is { ServeUntil: { } stop } frame && frame.Caller == wakeup && stop();
 
     /// <summary>Runs one step of the soft tasklet <paramref name="tasklet"/>: its start, or its stored resumption.</summary>
     private void RunSoftStep(Tasklet tasklet)

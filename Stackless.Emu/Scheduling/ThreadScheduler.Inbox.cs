@@ -46,6 +46,8 @@ internal sealed partial class ThreadScheduler
             return;
         }
 
+        Interlocked.Increment(ref _inboxPosts); // counted before it can be delivered, so a count never trails its delivery
+
         Tasklet? top;
         do
         {
@@ -54,13 +56,13 @@ internal sealed partial class ThreadScheduler
         }
         while (Interlocked.CompareExchange(ref _inboxTop, tasklet, top) != top);
 
-        Interlocked.Increment(ref _inboxPosts);
         WakeDriverIfWaiting();
     }
 
     /// <summary>Hands an item to the locked queue (remote operations, posted work, a second hand-in of one tasklet).</summary>
     private void PostItem(in InboxItem item)
     {
+        Interlocked.Increment(ref _inboxPosts); // counted before it can be delivered, so a count never trails its delivery
         lock (_wakeLock)
         {
             _actions.Enqueue(item);
@@ -70,8 +72,6 @@ internal sealed partial class ThreadScheduler
                 Monitor.Pulse(_wakeLock);
             }
         }
-
-        Interlocked.Increment(ref _inboxPosts);
     }
 
     private void WakeDriverIfWaiting()

@@ -9,7 +9,7 @@ namespace Stackless.Emu.Orleans.Tests.Infrastructure;
 /// One in-process Orleans cluster shared by the tests of a class (starting one costs seconds): silos with
 /// <c>AddStacklessTasklets</c>, storage shared by the process, the fault-injection filter (inactive unless a test starts
 /// it), and failure detection shortened from Orleans' defaults (5 s probes, 3 misses) so a killed silo is declared dead
-/// in a second or two.
+/// in a few seconds.
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
@@ -49,13 +49,15 @@ public class ClusterFixture : IAsyncLifetime
             silo.AddIncomingGrainCallFilter<FaultInjection>();
             silo.Configure<ClusterMembershipOptions>(o =>
             {
-                o.ProbeTimeout = TimeSpan.FromMilliseconds(500);
-                o.NumMissedProbesLimit = 1;
+                // Short enough for the failure tests, long enough that a busy machine (load 40 on 2 cores) does not
+                // declare a live silo dead: two missed probes of 2 s each.
+                o.ProbeTimeout = TimeSpan.FromSeconds(2);
+                o.NumMissedProbesLimit = 2;
                 o.NumVotesForDeathDeclaration = 1;
-                o.TableRefreshTimeout = TimeSpan.FromMilliseconds(500);
-                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
             });
-            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
         });
         builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(20)));
         _cluster = builder.Build();

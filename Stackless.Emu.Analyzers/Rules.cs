@@ -6,9 +6,10 @@ namespace Stackless.Emu.Analyzers;
 internal static class Rules
 {
     /// <summary>
-    /// Where docs/analyzers.md is published; each rule's help link is this plus "#" and its id in lower case. The
-    /// repository's public address is not settled yet (issue 16, real packages): change it here, in one place, when it is.
-    /// The package also carries the page itself as docs/analyzers.md.
+    /// Where docs/analyzers.md is published; each rule's help link is this plus "#" and its id in lower case (the page
+    /// has an anchor per id). It is the packages' RepositoryUrl (Directory.Build.props) plus /blob/main/docs/analyzers.md:
+    /// change both together (.ci/pack-smoke checks that they agree). The package also carries the page itself as
+    /// docs/analyzers.md.
     /// </summary>
     public const string DocsPage = "https://github.com/stackless-emu/Stackless.Emu/blob/main/docs/analyzers.md";
 

@@ -30,7 +30,7 @@ public class InterceptionTests
         {
             try
             {
-                Thread.Sleep(60_000); // intercepted: Redirect.Sleep
+                Thread.Sleep(600_000); // intercepted: Redirect.Sleep (ten minutes: only the kill ends it)
             }
             catch (Exception ex)
             {
@@ -61,9 +61,26 @@ public class InterceptionTests
     [Fact]
     public void Thread_Sleep_TimeSpan_without_tasklets_still_sleeps() => OnFreshThread(() =>
     {
-        var watch = Stopwatch.StartNew();
-        Thread.Sleep(TimeSpan.FromMilliseconds(50));
-        Assert.True(watch.ElapsedMilliseconds >= 45);
+        // Without tasklets the redirect calls the real Thread.Sleep: the thread blocks in it (no clock measured, the
+        // thread's state shows it), and Thread.Interrupt ends it with ThreadInterruptedException.
+        Exception? woken = null;
+        var sleeper = new Thread(() =>
+        {
+            try
+            {
+                Thread.Sleep(TimeSpan.FromMinutes(10)); // intercepted
+            }
+            catch (ThreadInterruptedException ex)
+            {
+                woken = ex;
+            }
+        })
+        { IsBackground = true };
+        sleeper.Start();
+        Assert.True(SpinWait.SpinUntil(() => (sleeper.ThreadState & System.Threading.ThreadState.WaitSleepJoin) != 0, HangGuard), "the thread did not sleep");
+        sleeper.Interrupt();
+        Assert.True(sleeper.Join(HangGuard));
+        Assert.IsType<ThreadInterruptedException>(woken);
     });
 
     [Fact]
@@ -126,7 +143,7 @@ public class InterceptionTests
         // Counted in steps: the child runs until the soft tasklet, after its five steps, ends it.
         var steps = 0;
         var stepsAtExit = -1;
-        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 60"]) { UseShellExecute = false })!;
+        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 600"]) { UseShellExecute = false })!;
         Tasklet.SpawnHard(() =>
         {
             process.WaitForExit(); // intercepted
@@ -146,6 +163,9 @@ public class InterceptionTests
         Assert.Equal(5, stepsAtExit);
     });
 
+    /// <summary>How long a test may wait for a thread before it reports a hang: a guard only, generous for a busy machine.</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(10);
+
     private static void OnFreshThread(Action body)
     {
         ExceptionDispatchInfo? error = null;
@@ -162,7 +182,7 @@ public class InterceptionTests
         })
         { IsBackground = true };
         thread.Start();
-        Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "the test body hung");
+        Assert.True(thread.Join(HangGuard), "the test body hung");
         error?.Throw();
     }
 }

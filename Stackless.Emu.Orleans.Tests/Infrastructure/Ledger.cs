@@ -19,7 +19,7 @@ public static class Ledger
     /// <summary>A fresh key for one test.</summary>
     public static string NewKey(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
-    /// <summary>Waits until <paramref name="condition"/> holds for the lines under <paramref name="key"/> (60 s guard).</summary>
+    /// <summary>Waits until <paramref name="condition"/> holds for the lines under <paramref name="key"/> (a generous guard).</summary>
     public static Task<List<string>> WaitAsync(string key, Func<List<string>, bool> condition) =>
         Eventually.ValueAsync(() => Task.FromResult(Lines(key)), condition, $"ledger '{key}'");
 }
@@ -28,7 +28,7 @@ public static class Ledger
 public static class Eventually
 {
     /// <summary>The longest a test waits for something that should happen.</summary>
-    public static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan Guard = TimeSpan.FromMinutes(5);
 
     /// <summary>Polls <paramref name="read"/> until <paramref name="condition"/> holds; fails after <see cref="Guard"/>.</summary>
     public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what)

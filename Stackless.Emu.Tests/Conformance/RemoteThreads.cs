@@ -10,8 +10,8 @@ namespace Stackless.Emu.Tests.Conformance;
 /// </summary>
 internal static class RemoteThreads
 {
-    /// <summary>The longest a test waits for another thread.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    /// <summary>The longest a test waits for another thread (a hang guard, see <see cref="Stress.HangGuard"/>).</summary>
+    public static readonly TimeSpan Timeout = Stress.HangGuard;
 
     /// <summary>
     /// The test's GetRemoteTasklets: a scheduler thread creates one tasklet per callable, removes them, sends them to the

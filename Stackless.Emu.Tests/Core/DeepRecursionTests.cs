@@ -5,10 +5,11 @@ namespace Stackless.Emu.Tests.Core;
 
 public class DeepRecursionTests
 {
-    private const int Depth = 1_000_000;
+    /// <summary>200,000 frames by default; a million (the depth) with STACKLESS_FULL_STRESS=1.</summary>
+    private static readonly int Depth = Stress.Size(200_000, 1_000_000);
 
     [Fact]
-    public void A_soft_tasklet_recurses_a_million_async_calls_deep_suspends_at_the_bottom_and_unwinds() => Isolated.Run(() =>
+    public void A_soft_tasklet_recurses_hundreds_of_thousands_of_async_calls_deep_suspends_at_the_bottom_and_unwinds() => Isolated.Run(() =>
     {
         var channel = new Channel<int>();
         var deepest = 0;
@@ -33,7 +34,7 @@ public class DeepRecursionTests
         var result = -1;
         Tasklet.Spawn(async () => result = await Recurse(1));
 
-        // Run until the tasklet is suspended a million frames deep on the channel.
+        // Run until the tasklet is suspended Depth frames deep on the channel.
         Scheduler.Run();
         Assert.Equal(Depth, deepest);
         Assert.Equal(-1, channel.Balance);

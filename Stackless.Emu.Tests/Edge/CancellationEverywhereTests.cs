@@ -166,10 +166,36 @@ public class EndedThreadTests
         Assert.False(receiver.Alive);
         Assert.Equal(0, channel.Balance);
 
-        // The next send finds no receiver (not a dead one): it waits for a live one.
-        Tasklet.Spawn(async () => Assert.Equal(5, await channel.ReceiveAsync()));
+        // The next send finds no receiver (not a dead one): it waits for a live one, which gets the value.
+        var received = 0;
+        Tasklet.Spawn(async () => received = await channel.ReceiveAsync());
         channel.Send(5);
         Scheduler.Run();
+        Assert.Equal(5, received);
+        Assert.Equal(0, channel.Balance);
+    });
+
+    [Fact]
+    public void A_send_after_the_kill_of_a_receiver_of_an_ended_thread_does_not_vanish() => Isolated.Run(() =>
+    {
+        var channel = new Channel<int>();
+        Tasklet? receiver = null;
+        var thread = new Thread(() =>
+        {
+            receiver = Tasklet.Spawn(async () => await channel.ReceiveAsync());
+            Scheduler.Schedule();
+        });
+        thread.Start();
+        thread.Join();
+        receiver!.Kill();
+
+        // No receiver is left: a send from a thread without tasklets waits, and the value goes to the next receiver.
+        var sent = new Thread(() => channel.Send(5)) { IsBackground = true };
+        sent.Start();
+        Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, TimeSpan.FromMinutes(2)), "the send did not wait for a receiver");
+        Assert.True(channel.Receive() == 5);
+        sent.Join();
+        Assert.Equal(0, channel.Balance);
     });
 
     [Fact]

@@ -72,6 +72,45 @@ public class KillAndCancellationTests
     });
 
     [Fact]
+    public void A_kill_from_another_thread_during_BlockingCallAsync_is_not_lost_the_tasklet_does_not_carry_on() => Isolated.Run(() =>
+    {
+        using var ended = new ManualResetEventSlim();
+        var carriedOn = false;
+        Exception? seen = null;
+        Tasklet? target = null;
+        using (var worker = new SchedulerThread("blocking call"))
+        {
+            worker.Post(async () =>
+            {
+                target = Tasklet.Current;
+                var token = Tasklet.Current.CancellationToken;
+                try
+                {
+                    // The call returns normally, and only once the kill has been delivered (the kill cancels the token).
+                    await Scheduler.BlockingCallAsync(() => token.WaitHandle.WaitOne());
+                    carriedOn = true;
+                }
+                catch (Exception ex)
+                {
+                    seen = ex;
+                    throw;
+                }
+                finally
+                {
+                    ended.Set();
+                }
+            });
+            Assert.True(SpinWait.SpinUntil(() => target is { BlockedOnIO: true }, TimeSpan.FromMinutes(2)), "the tasklet did not reach its blocking call");
+            target!.Kill(); // another thread's tasklet: its own thread delivers the kill; this thread goes on
+            Assert.True(ended.Wait(TimeSpan.FromMinutes(2)), "the tasklet did not end");
+        }
+
+        Assert.False(carriedOn);
+        Assert.IsType<TaskletExit>(seen);
+        Assert.False(target.Alive);
+    });
+
+    [Fact]
     public void Kill_from_a_soft_tasklet_waits_until_the_target_has_left_its_IO() => Isolated.Run(() =>
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -114,12 +114,14 @@ public class HardTaskletTests
     [Fact]
     public void A_blocking_call_suspends_only_its_tasklet_while_another_makes_ten_steps() => Isolated.Run(() =>
     {
+        // Counted in steps, not time: the blocking call lasts until the other tasklet, after its ten steps, releases it.
+        using var release = new ManualResetEventSlim();
         var steps = 0;
         var stepsDuringSleep = -1;
         var sleeperBlockedAtEachStep = new List<bool>();
         var sleeper = Tasklet.SpawnHard(() =>
         {
-            Scheduler.BlockingCall(() => Thread.Sleep(200));
+            Scheduler.BlockingCall(release.Wait);
             stepsDuringSleep = steps;
         });
         Tasklet.Spawn(async () =>
@@ -130,6 +132,8 @@ public class HardTaskletTests
                 sleeperBlockedAtEachStep.Add(sleeper.BlockedOnIO);
                 await Task.Yield(); // a real trip through the scheduler's I/O path, without timers
             }
+
+            release.Set();
         });
         Scheduler.Run();
         Assert.Equal(10, stepsDuringSleep);
@@ -139,6 +143,7 @@ public class HardTaskletTests
     [Fact]
     public void A_blocking_call_on_main_and_in_a_soft_tasklet_lets_others_run_and_passes_exceptions_back() => Isolated.Run(() =>
     {
+        using var release = new ManualResetEventSlim();
         var steps = 0;
         var other = Tasklet.Spawn(async () =>
         {
@@ -147,10 +152,12 @@ public class HardTaskletTests
                 steps++;
                 await Task.Yield();
             }
+
+            release.Set(); // counted in steps: the blocking call ends only now
         });
         Assert.Equal(42, Scheduler.BlockingCall(() =>
         {
-            Thread.Sleep(100);
+            release.Wait();
             return 42;
         }));
         Assert.Equal(10, steps);

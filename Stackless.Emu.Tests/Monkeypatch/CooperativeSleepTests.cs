@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using Stackless.Emu.Monkeypatch;
 using Stackless.Emu.Tests.Infrastructure;
@@ -6,45 +5,50 @@ using Stackless.Emu.Tests.Infrastructure;
 namespace Stackless.Emu.Tests.Monkeypatch;
 
 /// <summary>All tests touching the static <see cref="StacklessSettings.TimeProvider"/> live here (xunit runs a class's tests one at a time).</summary>
-// Real-time sleeps: measured alone, so a thread pool busy with parallel tests cannot delay the timers.
 [Collection(SequentialCollection.Name)]
 public class CooperativeSleepTests
 {
     [Fact]
-    public void A_hard_tasklet_sleeps_200ms_while_a_soft_tasklet_makes_10_steps() => Isolated.Run(() =>
+    public void A_hard_tasklet_sleeps_200ms_of_its_clock_while_a_soft_tasklet_makes_10_steps() => Isolated.Run(() =>
     {
-        var steps = 0;
-        var stepsWhenAwake = -1;
-        var times = new List<long>();
-
-        // Warm-up (JIT, timer queue): on a cold, loaded machine the first timer alone can take hundreds of ms.
-        Tasklet.SpawnHard(() => Cooperative.Sleep(TimeSpan.FromMilliseconds(1)));
-        Tasklet.Spawn(async () => await Task.Delay(1));
-        Scheduler.Run();
-
-        TimeSpan slept = default;
-        Tasklet.SpawnHard(() =>
+        // Time is the subject: a fake clock, advanced by the soft tasklet, so a busy machine cannot change the outcome.
+        var fake = new FakeTimeProvider();
+        var saved = StacklessSettings.TimeProvider;
+        StacklessSettings.TimeProvider = fake;
+        try
         {
-            var watch = Stopwatch.StartNew();
-            Cooperative.Sleep(TimeSpan.FromMilliseconds(200));
-            slept = watch.Elapsed;
-            stepsWhenAwake = steps;
-        });
-        Tasklet.Spawn(async () =>
-        {
-            var w = Stopwatch.StartNew();
-            for (var i = 0; i < 10; i++)
+            var steps = 0;
+            var stepsWhenAwake = -1;
+            var slept = TimeSpan.Zero;
+            Tasklet.SpawnHard(() =>
             {
-                steps++;
-                times.Add(w.ElapsedMilliseconds);
-                await Scheduler.ScheduleAsync();
-                times.Add(w.ElapsedMilliseconds);
-                await Task.Delay(5);
-            }
-        });
-        Scheduler.Run();
-        Assert.True(slept >= TimeSpan.FromMilliseconds(190), $"slept {slept}");
-        Assert.True(10 == stepsWhenAwake, "soft step times (ms): " + string.Join(",", times));
+                var start = fake.GetUtcNow();
+                Cooperative.Sleep(TimeSpan.FromMilliseconds(200));
+                slept = fake.GetUtcNow() - start;
+                stepsWhenAwake = steps;
+            });
+            Tasklet.Spawn(async () =>
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    steps++;
+                    await Scheduler.ScheduleAsync();
+                    if (i == 4)
+                    {
+                        fake.Advance(TimeSpan.FromMilliseconds(199)); // not yet: the hard tasklet sleeps on
+                    }
+                }
+
+                fake.Advance(TimeSpan.FromMilliseconds(1));
+            });
+            Scheduler.Run();
+            Assert.Equal(TimeSpan.FromMilliseconds(200), slept);
+            Assert.Equal(10, stepsWhenAwake); // the soft tasklet made all its steps while the hard one slept
+        }
+        finally
+        {
+            StacklessSettings.TimeProvider = saved;
+        }
     });
 
     [Fact]
@@ -73,9 +77,7 @@ public class CooperativeSleepTests
                 log.Add("advance 30m");
                 fake.Advance(TimeSpan.FromMinutes(30));
             });
-            var watch = Stopwatch.StartNew();
-            Scheduler.Run();
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+            Scheduler.Run(); // an hour of fake time: it returns only because the fake clock was advanced
             Assert.Equal(["advance 30m", "soft woke", "advance 30m", "hard woke"], log);
         }
         finally

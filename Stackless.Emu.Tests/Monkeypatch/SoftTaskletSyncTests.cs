@@ -15,7 +15,7 @@ namespace Stackless.Emu.Tests.Monkeypatch;
 /// </summary>
 public class SoftTaskletSyncTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(5); // hang guards only
 
     public sealed record Order(int Id, string Item, decimal Price, string[] Tags);
 

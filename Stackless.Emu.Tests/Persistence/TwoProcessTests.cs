@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Stackless.Emu.Tests.Infrastructure;
 
 namespace Stackless.Emu.Tests.Persistence;
 
@@ -19,7 +20,7 @@ public class TwoProcessTests
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), $"{name} {string.Join(' ', args)} did not finish");
+        Assert.True(process.WaitForExit(Stress.HangGuard), $"{name} {string.Join(' ', args)} did not finish");
         Assert.True(error.Result.Length == 0, error.Result);
         return (process.ExitCode, output.Result.Replace("\r\n", "\n", StringComparison.Ordinal));
     }

@@ -30,7 +30,7 @@ public class CrossThreadChannelTests
     [Fact]
     public void PingPongBetweenTwoSchedulerThreads_LosesNothing() => Isolated.Run(() =>
     {
-        const int Rounds = 20_000;
+        var rounds = Stress.Size(5_000, 100_000); // round trips between two threads, light by default
         var ping = new Channel<int>();
         var pong = new Channel<int>();
         var done = new Channel<long>();
@@ -38,7 +38,7 @@ public class CrossThreadChannelTests
         using var b = new SchedulerThread("pong");
         b.Post(async () =>
         {
-            for (var i = 0; i < Rounds; i++)
+            for (var i = 0; i < rounds; i++)
             {
                 await pong.SendAsync(await ping.ReceiveAsync() + 1);
             }
@@ -46,7 +46,7 @@ public class CrossThreadChannelTests
         a.Post(async () =>
         {
             long sum = 0;
-            for (var i = 0; i < Rounds; i++)
+            for (var i = 0; i < rounds; i++)
             {
                 await ping.SendAsync(i);
                 sum += await pong.ReceiveAsync();
@@ -55,7 +55,7 @@ public class CrossThreadChannelTests
             await done.SendAsync(sum);
         });
 
-        Assert.Equal(((long)Rounds * (Rounds + 1)) / 2, done.Receive());
+        Assert.Equal(((long)rounds * (rounds + 1)) / 2, done.Receive());
         a.Join();
         b.Join();
     });
@@ -72,7 +72,7 @@ public class CrossThreadChannelTests
             await ack.SendAsync(Tasklet.Current.ThreadId + value.Length);
         }).GetAwaiter().GetResult();
 
-        SpinWait.SpinUntil(() => receiver.Blocked, TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => receiver.Blocked, Stress.HangGuard);
         Assert.Equal(-1, channel.Balance);
 
         // Preference -1 would switch to a local receiver; a remote one is only appended to its own queue.
@@ -112,7 +112,7 @@ public class CrossThreadChannelTests
         var channel = new Channel<int>();
         using var worker = new SchedulerThread();
         var sender = worker.SpawnAsync(async () => await channel.SendAsync(42)).GetAwaiter().GetResult();
-        SpinWait.SpinUntil(() => channel.Balance == 1, TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => channel.Balance == 1, Stress.HangGuard);
 
         Assert.Equal(42, channel.Receive());
         worker.Join();
@@ -127,7 +127,7 @@ public class CrossThreadChannelTests
         using var worker = new SchedulerThread();
 
         var blocked = worker.SpawnAsync(async () => await alsoNeverSent.ReceiveAsync()).GetAwaiter().GetResult();
-        SpinWait.SpinUntil(() => blocked.Blocked, TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => blocked.Blocked, Stress.HangGuard);
 
         // Both threads would wait for each other: the worker is idle, so main is the last live thread of the group.
         var error = Assert.Throws<DeadlockException>(() => neverSent.Receive());

@@ -27,7 +27,7 @@ public class SchedulerThreadTests
 
         worker.Join();
         Assert.False(tasklet.Alive);
-        SpinWait.SpinUntil(() => !Scheduler.Threads.Contains(worker.ThreadId), TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => !Scheduler.Threads.Contains(worker.ThreadId), Stress.HangGuard);
         Assert.DoesNotContain(worker.ThreadId, Scheduler.Threads);
         Assert.Throws<ArgumentException>(() => Scheduler.GetThreadInfo(worker.ThreadId));
     });
@@ -88,7 +88,7 @@ public class SchedulerThreadTests
             return Task.CompletedTask;
         }).Setup().Remove()).GetAwaiter().GetResult();
         paused.Insert();
-        SpinWait.SpinUntil(() => !paused.Alive, TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => !paused.Alive, Stress.HangGuard);
         Assert.Equal(["ran on " + worker.ThreadId], log);
 
         var blocked = worker.SpawnAsync(async () =>
@@ -102,9 +102,9 @@ public class SchedulerThreadTests
                 log.Enqueue("finally on " + Tasklet.Current.ThreadId);
             }
         }).GetAwaiter().GetResult();
-        SpinWait.SpinUntil(() => blocked.Blocked, TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => blocked.Blocked, Stress.HangGuard);
         blocked.Kill();
-        SpinWait.SpinUntil(() => !blocked.Alive, TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => !blocked.Alive, Stress.HangGuard);
         Assert.False(blocked.Alive);
         Assert.Contains("finally on " + worker.ThreadId, log);
         worker.Join();

@@ -11,7 +11,7 @@ public class TimeAndCancellationTests
     {
         var thread = new Thread(() =>
         {
-            Assert.True(SpinWait.SpinUntil(ready, TimeSpan.FromSeconds(10)));
+            Assert.True(SpinWait.SpinUntil(ready, Stress.HangGuard));
             time.Advance(by);
         });
         thread.Start();
@@ -92,7 +92,7 @@ public class TimeAndCancellationTests
         // A cancellable wait counts as pending, like I/O: Run() waits until the token ends it (cancelled on another thread).
         var canceller = new Thread(() =>
         {
-            Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, TimeSpan.FromSeconds(10)));
+            Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, Stress.HangGuard));
             cancel.Cancel();
         });
         canceller.Start();
@@ -163,7 +163,7 @@ public class TimeAndCancellationTests
         var advancer = AdvanceWhen(() => sleeper.BlockedOnIO && log.Count == 1, time, TimeSpan.FromMinutes(10));
         var canceller = new Thread(() =>
         {
-            Assert.True(SpinWait.SpinUntil(() => log.Contains("woke") && sleeper.BlockedOnIO, TimeSpan.FromSeconds(10)));
+            Assert.True(SpinWait.SpinUntil(() => log.Contains("woke") && sleeper.BlockedOnIO, Stress.HangGuard));
             cancel.Cancel();
         });
         canceller.Start();
@@ -185,7 +185,7 @@ public class TimeAndCancellationTests
             await channel.SendAsync(99);
         });
         int? received = null;
-        Tasklet.Spawn(async () => received = await channel.ReceiveAsync(TimeSpan.FromSeconds(30)));
+        Tasklet.Spawn(async () => received = await channel.ReceiveAsync(TimeSpan.FromMinutes(5))); // the timeout is only a guard
         Scheduler.Run();
         worker.Join();
         Assert.Equal(99, received);

@@ -432,6 +432,19 @@ internal sealed class PickleWriter
             return;
         }
 
+        if (value is CancellationToken token)
+        {
+            // A token that can never be cancelled (the default of a parameter such as SendSequenceAsync's) is saved as
+            // the default, which the loader restores; a cancellable one belongs to this process's sources.
+            if (token.CanBeCanceled || declared != typeof(CancellationToken))
+            {
+                throw Error("holds a CancellationToken that can be cancelled (or boxed), which belongs to this process and cannot be pickled: pickle the tasklet while it waits without one");
+            }
+
+            writer.WriteNullValue();
+            return;
+        }
+
         var type = value.GetType();
         if (Nullable.GetUnderlyingType(declared) is { } underlying && underlying == type)
         {

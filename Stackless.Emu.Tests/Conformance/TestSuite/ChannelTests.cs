@@ -121,7 +121,7 @@ public class ChannelTests
                 }
             }
         });
-        Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        Assert.True(thread.Join(Stress.HangGuard));
         Assert.Equal(["ECHO 1", "ECHO 2", "ECHO 3", "QUIT"], received);
     });
 

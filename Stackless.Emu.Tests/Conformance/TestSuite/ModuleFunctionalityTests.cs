@@ -272,7 +272,7 @@ public class ModuleFunctionalityTests
         public void Dispose()
         {
             _shutdown.Set();
-            Assert.True(_thread.Join(TimeSpan.FromSeconds(10)));
+            Assert.True(_thread.Join(Stress.HangGuard));
             _shutdown.Dispose();
         }
     }

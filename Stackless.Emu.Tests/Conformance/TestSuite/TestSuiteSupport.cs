@@ -1,4 +1,5 @@
 using System.Reflection;
+using Stackless.Emu.Tests.Infrastructure;
 
 namespace Stackless.Emu.Tests.Conformance.TestSuite;
 
@@ -151,7 +152,7 @@ internal sealed class RemoteThread : IDisposable
     public void Join()
     {
         _shutdown.Set();
-        _thread.Join(TimeSpan.FromSeconds(10));
+        _thread.Join(Stress.HangGuard);
     }
 
     public void Dispose()

@@ -1356,7 +1356,7 @@ public class MiscellTests
         })
         { IsBackground = true };
         thread.Start();
-        Assert.True(ready.Wait(TimeSpan.FromSeconds(5)));
+        Assert.True(ready.Wait(Stress.HangGuard));
         Assert.True(targetCalled);
         Assert.False(mainReturned);
     }

@@ -42,7 +42,7 @@ public class ThreadTests
                 result = action();
                 done.Set();
             });
-            Assert.True(done.Wait(TimeSpan.FromSeconds(5)), "the scheduling thread did not respond");
+            Assert.True(done.Wait(Stress.HangGuard), "the scheduling thread did not respond");
             return result;
         }
 
@@ -50,7 +50,7 @@ public class ThreadTests
         {
             _stop = true;
             _work.CompleteAdding();
-            _thread.Join(TimeSpan.FromSeconds(5));
+            _thread.Join(Stress.HangGuard);
             _work.Dispose();
         }
 
@@ -236,7 +236,7 @@ public class ThreadTests
         // A hard tasklet has "C state": bind_thread must refuse it. Intended: t.BindThread() throws "C state".
         using var remote = new SchedulingThread();
         var t = remote.Invoke(() => Tasklet.SpawnHard(Scheduler.ScheduleRemove));
-        SpinWait.SpinUntil(() => t.Paused, TimeSpan.FromSeconds(5));
+        SpinWait.SpinUntil(() => t.Paused, Stress.HangGuard);
         var error = Assert.ThrowsAny<InvalidOperationException>(() => t.Bind(null));
         Assert.Contains("C state", error.Message, StringComparison.Ordinal);
     });
@@ -471,7 +471,7 @@ public class ThreadTests
             ranOn = Tasklet.Current.ThreadId;
             await c.SendAsync(null);
         }));
-        SpinWait.SpinUntil(() => t.Blocked, TimeSpan.FromSeconds(5));
+        SpinWait.SpinUntil(() => t.Blocked, Stress.HangGuard);
 
         // Intended: t.BindThread(b.ThreadId);
         c.Send(null);

@@ -24,6 +24,11 @@ internal static class ErrorMessages
     public const string SetupOtherThread = "cannot setup or insert a tasklet of another thread";
     public const string ThreadEnded = "tasklet has no thread: its thread has ended, so only a kill (which just ends it) can reach it";
 
+    // Scheduling (scheduling.c).
+    public const string SwitchTrap =
+        "switch_trap: this operation would switch to another tasklet while the thread's switch trap is set " +
+        "(Scheduler.SwitchTrap(n) with a non-zero level); lower it with Scheduler.SwitchTrap(-n) first.";
+
     // Beyond Stackless: dropping a tasklet that lives on elsewhere.
     public const string DiscardOtherThread = "Discard() must be called on the tasklet's own thread (e.g. through SchedulerThread.InvokeAsync)";
     public const string DiscardCurrent = "the current tasklet cannot be discarded";

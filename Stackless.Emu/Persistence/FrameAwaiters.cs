@@ -14,11 +14,12 @@ internal static class FrameAwaiters
     /// <summary>The child frame a TaskletFrame awaiter (boxed) waits for, or null.</summary>
     public static FrameBox? ChildOf(object? awaiter) => awaiter is IFrameAwaiter frame ? frame.Box : null;
 
-    /// <summary>The tasklet a boxed <see cref="ReceiveAwaitable{T}"/> or <see cref="SwitchAwaitable"/> suspends, or null.</summary>
+    /// <summary>The tasklet a boxed <see cref="ReceiveAwaitable{T}"/>, <see cref="SwitchAwaitable"/> or <see cref="TempValAwaitable"/> suspends, or null.</summary>
     public static Tasklet? SuspendedBy(object? awaiter) => awaiter switch
     {
         null => null,
         SwitchAwaitable switchAwaitable => switchAwaitable.SuspendedTasklet,
+        TempValAwaitable tempValAwaitable => tempValAwaitable.SuspendedTasklet,
         _ => (Tasklet?)typeof(FrameAwaiters).GetMethod(nameof(SuspendedByReceive), Internal)!
             .MakeGenericMethod(awaiter.GetType().GetGenericArguments()[0]).Invoke(null, [awaiter]),
     };
@@ -41,6 +42,11 @@ internal static class FrameAwaiters
         if (awaiterType == typeof(SwitchAwaitable))
         {
             return new SwitchAwaitable(tasklet, suspends: true);
+        }
+
+        if (awaiterType == typeof(TempValAwaitable))
+        {
+            return new TempValAwaitable(tasklet, suspends: true);
         }
 
         var element = awaiterType.GetGenericArguments()[0];

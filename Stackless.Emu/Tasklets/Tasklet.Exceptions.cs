@@ -150,6 +150,11 @@ public sealed partial class Tasklet
             return false;
         }
 
+        if (!pending && _scheduler.HasRareWork)
+        {
+            _scheduler.ThrowIfSwitchTrapped();
+        }
+
         if (Interrupt(exception))
         {
             if (pending)

@@ -134,31 +134,36 @@ public sealed partial class Tasklet
     /// caller, so the caller runs right after it; if it was, the tasklets between the caller and it run later.
     /// Synchronous form: main and hard tasklets.
     /// </summary>
-    public void Run()
+    /// <returns>The value the caller resumes with (Stackless's return value of <c>run()</c>): its
+    /// <see cref="TempVal"/>, taken and cleared; null unless a tasklet stored one there meanwhile.</returns>
+    public object? Run()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Run()", "tasklet.RunAsync()");
         caller.Scheduler.SuspendSync(caller, RunCore(caller, removeCaller: false));
+        return caller.TakeTempVal();
     }
 
-    /// <summary>Asynchronous form of <see cref="Run"/>, for soft tasklets.</summary>
-    public SwitchAwaitable RunAsync()
+    /// <summary>Asynchronous form of <see cref="Run"/>, for soft tasklets; the await returns the caller's tempval, as <see cref="Run"/> does.</summary>
+    public TempValAwaitable RunAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, RunCore(caller, removeCaller: false));
+        return caller.Scheduler.SuspendWithTempVal(caller, RunCore(caller, removeCaller: false));
     }
 
     /// <summary>Like <see cref="Run"/>, but the caller is paused: it leaves the runnable queue (Stackless's <c>switch</c>).</summary>
-    public void Switch()
+    /// <returns>The value the caller resumes with: its <see cref="TempVal"/>, taken and cleared (see <see cref="Run"/>).</returns>
+    public object? Switch()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Switch()", "tasklet.SwitchAsync()");
         caller.Scheduler.SuspendSync(caller, RunCore(caller, removeCaller: true));
+        return caller.TakeTempVal();
     }
 
-    /// <summary>Asynchronous form of <see cref="Switch"/>, for soft tasklets.</summary>
-    public SwitchAwaitable SwitchAsync()
+    /// <summary>Asynchronous form of <see cref="Switch"/>, for soft tasklets; the await returns the caller's tempval.</summary>
+    public TempValAwaitable SwitchAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, RunCore(caller, removeCaller: true));
+        return caller.Scheduler.SuspendWithTempVal(caller, RunCore(caller, removeCaller: true));
     }
 
     /// <summary>Makes this tasklet current; returns whether the caller must suspend.</summary>
@@ -186,6 +191,11 @@ public sealed partial class Tasklet
         if (Wait == TaskletWait.Io)
         {
             throw new InvalidOperationException(ErrorMessages.InsertBlocked + ": it is waiting for I/O");
+        }
+
+        if (Scheduler.HasRareWork)
+        {
+            Scheduler.ThrowIfSwitchTrapped();
         }
 
         if (!Scheduled)

@@ -11,33 +11,27 @@ namespace Stackless.Emu.Monkeypatch;
 /// </summary>
 public static class Cooperative
 {
-    private static volatile TimeProvider s_timeProvider = TimeProvider.System;
-
     /// <summary>
-    /// The clock that drives <see cref="Sleep(TimeSpan)"/> and <see cref="SleepAsync(TimeSpan, CancellationToken)"/>
-    /// (default <see cref="TimeProvider.System"/>); tests set a fake one.
+    /// The clock that drives <see cref="Sleep(TimeSpan)"/> and <see cref="SleepAsync(TimeSpan, CancellationToken)"/>: the
+    /// library's process-wide <see cref="StacklessSettings.TimeProvider"/> (set it there; tests set a fake one).
     /// </summary>
-    public static TimeProvider TimeProvider
-    {
-        get => s_timeProvider;
-        set => s_timeProvider = value ?? throw new ArgumentNullException(nameof(value));
-    }
+    private static TimeProvider Clock => StacklessSettings.TimeProvider;
 
     /// <summary>
     /// Suspends only the calling tasklet (main or hard) for <paramref name="delay"/>, measured by
-    /// <see cref="TimeProvider"/>; the other tasklets run meanwhile. The cooperative form of <see cref="Thread.Sleep(TimeSpan)"/>.
+    /// <see cref="StacklessSettings.TimeProvider"/>; the other tasklets run meanwhile. The cooperative form of <see cref="Thread.Sleep(TimeSpan)"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called from a soft tasklet (use <see cref="SleepAsync(TimeSpan, CancellationToken)"/>).</exception>
     public static void Sleep(TimeSpan delay) =>
-        Wait(token => new ValueTask(Task.Delay(delay, s_timeProvider, token)), "Cooperative.Sleep()", "Cooperative.SleepAsync()");
+        Wait(token => new ValueTask(Task.Delay(delay, Clock, token)), "Cooperative.Sleep()", "Cooperative.SleepAsync()");
 
     /// <summary>Like <see cref="Sleep(TimeSpan)"/>, in milliseconds (the cooperative form of <see cref="Thread.Sleep(int)"/>).</summary>
     public static void Sleep(int millisecondsTimeout) =>
         Sleep(millisecondsTimeout == Timeout.Infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(millisecondsTimeout));
 
-    /// <summary>Waits for <paramref name="delay"/> measured by <see cref="TimeProvider"/>; for soft tasklets (and any async code).</summary>
+    /// <summary>Waits for <paramref name="delay"/> measured by <see cref="StacklessSettings.TimeProvider"/>; for soft tasklets (and any async code).</summary>
     public static Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken = default) =>
-        PassThroughAsync(token => new ValueTask(Task.Delay(delay, s_timeProvider, token)), cancellationToken).AsTask();
+        PassThroughAsync(token => new ValueTask(Task.Delay(delay, Clock, token)), cancellationToken).AsTask();
 
     /// <summary>
     /// Interrupts the operation <paramref name="tasklet"/> is blocked on I/O in without killing it: raises

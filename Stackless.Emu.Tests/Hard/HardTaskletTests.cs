@@ -92,8 +92,8 @@ public class HardTaskletTests
     [Fact]
     public void A_configurable_stack_size_allows_deep_synchronous_recursion() => Isolated.Run(() =>
     {
-        var old = Scheduler.HardTaskletStackSize;
-        Scheduler.HardTaskletStackSize = 256 * 1024 * 1024;
+        var old = StacklessSettings.HardTaskletStackSize;
+        StacklessSettings.HardTaskletStackSize = 256 * 1024 * 1024;
         try
         {
             var channel = new Channel<int>();
@@ -107,7 +107,7 @@ public class HardTaskletTests
         }
         finally
         {
-            Scheduler.HardTaskletStackSize = old;
+            StacklessSettings.HardTaskletStackSize = old;
         }
     });
 

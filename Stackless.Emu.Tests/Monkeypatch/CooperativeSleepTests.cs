@@ -5,7 +5,7 @@ using Stackless.Emu.Tests.Infrastructure;
 
 namespace Stackless.Emu.Tests.Monkeypatch;
 
-/// <summary>All tests touching the static <see cref="Cooperative.TimeProvider"/> live here (xunit runs a class's tests one at a time).</summary>
+/// <summary>All tests touching the static <see cref="StacklessSettings.TimeProvider"/> live here (xunit runs a class's tests one at a time).</summary>
 // Real-time sleeps: measured alone, so a thread pool busy with parallel tests cannot delay the timers.
 [Collection(SequentialCollection.Name)]
 public class CooperativeSleepTests
@@ -51,8 +51,8 @@ public class CooperativeSleepTests
     public void Sleep_follows_a_fake_time_provider() => Isolated.Run(() =>
     {
         var fake = new FakeTimeProvider();
-        var saved = Cooperative.TimeProvider;
-        Cooperative.TimeProvider = fake;
+        var saved = StacklessSettings.TimeProvider;
+        StacklessSettings.TimeProvider = fake;
         try
         {
             var log = new List<string>();
@@ -80,7 +80,7 @@ public class CooperativeSleepTests
         }
         finally
         {
-            Cooperative.TimeProvider = saved;
+            StacklessSettings.TimeProvider = saved;
         }
     });
 }

@@ -43,18 +43,6 @@ public class PickleRoundTripTests
         Assert.Equal([0, 1], log);
     });
 
-    private static async TaskletFrame Accumulate(List<string> log, int count)
-    {
-        var total = 0;
-        for (var i = 1; i <= count; i++)
-        {
-            total += i;
-            await Scheduler.ScheduleAsync();
-        }
-
-        log.Add($"total {total}");
-    }
-
     [Fact]
     public void Locals_and_loop_variables_survive() => Isolated.Run(() =>
     {
@@ -137,6 +125,7 @@ public class PickleRoundTripTests
         Assert.Equal("plain body ran", copy.TempVal);
     });
 
+    [PickleDelegateTarget]
     private static Task PlainBody()
     {
         Tasklet.Current.TempVal = "plain body ran";
@@ -353,7 +342,7 @@ public class PickleRoundTripTests
         var serializer = new CountingSerializer();
         var options = Options();
         options.Serializer = serializer;
-        var t = Tasklet.SpawnFrame(() => Accumulate([], 3));
+        var t = Tasklet.SpawnFrame(() => HoldPoint(new Point(3, 4)));
         t.Run();
         var copy = Tasklet.Load(t.Dump(options), options);
         Assert.True(serializer.Writes > 0);
@@ -361,6 +350,12 @@ public class PickleRoundTripTests
         t.Kill();
         copy.Kill();
     });
+
+    private static async TaskletFrame HoldPoint(Point point)
+    {
+        await Scheduler.ScheduleAsync();
+        Tasklet.Current.TempVal = point;
+    }
 
     private sealed class CountingSerializer : IPickleSerializer
     {
@@ -376,15 +371,16 @@ public class PickleRoundTripTests
             _inner.Serialize(writer, value, type);
         }
 
-        public object? Deserialize(JsonElement element, Type type)
+        public object? Deserialize(ref Utf8JsonReader reader, Type type)
         {
             Reads++;
-            return _inner.Deserialize(element, type);
+            return _inner.Deserialize(ref reader, type);
         }
     }
 
     // ---------------------------------------------------------------- this, closures, delegates
 
+    [PickleByFields]
     private sealed class Worker
     {
         private readonly Channel<int> _input;

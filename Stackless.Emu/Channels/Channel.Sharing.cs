@@ -13,10 +13,6 @@ public partial class Channel<T>
     // so the wait is short. The creator's and the user's schedulers join one group: a thread blocked on the channel waits
     // (instead of reporting a deadlock) while the creator, which can reach the channel, is live.
 
-    private ThreadScheduler? _owner;
-    private volatile bool _sharing;
-    private volatile bool _ownerBusy;
-
     /// <summary>Whether schedulers of more than one thread have used this channel (every operation now takes its lock).</summary>
     public bool IsShared => _sharing;
 

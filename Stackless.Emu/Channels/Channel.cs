@@ -42,6 +42,15 @@ public partial class Channel<T> : IChannel, IChannelQueue
     private Tasklet? _head;
     private int _balance;
 
+    /// <summary>The scheduler that owns the channel (its creator's): its operations take no lock (Channel.Sharing.cs).</summary>
+    private ThreadScheduler? _owner;
+
+    /// <summary>Set once schedulers of two threads have used the channel: every operation takes its lock from then on.</summary>
+    private volatile bool _sharing;
+
+    /// <summary>True while the owner is inside its lock-free critical section.</summary>
+    private volatile bool _ownerBusy;
+
     /// <summary>Preference + 1 in the low two bits (0, 1 or 2), then schedule_all and closing.</summary>
     private byte _modes; // 0: preference -1
 

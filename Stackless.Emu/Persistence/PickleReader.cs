@@ -5,438 +5,573 @@ using System.Text.Json;
 namespace Stackless.Emu;
 
 /// <summary>
-/// Reads a pickle written by <see cref="PickleWriter"/> into this thread's scheduler: channels, tasklets and their
-/// frames, and the objects they share. Only types of the allowed assemblies (and harmless BCL value and collection types)
-/// are instantiated; state machines and objects saved field by field must come from allowed assemblies and match the
-/// recorded layout.
+/// Loads a pickle written by <see cref="PickleWriter"/> into this thread's scheduler, in stages that each finish before
+/// the next begins: (1) the envelope, and the signature when a key is set; (2) the tables and the tasklets' and
+/// channels' shape, read with a forward JSON reader (no document is built: memory stays within a small multiple of the
+/// pickle plus what it restores); (3) the consistency of the whole graph (<see cref="PickleGraph"/>); (4) the objects,
+/// frames and values, each type checked against the allow-list and <see cref="PicklePolicy"/>, each frame's state
+/// against its await points; (5) only then are the restored tasklets made alive and put back in their channels. Any
+/// failure before (5) leaves the scheduler untouched, and every failure is an <see cref="UnpicklingException"/> that
+/// says what is wrong and where.
 /// </summary>
-internal sealed class PickleReader
+internal sealed partial class PickleReader
 {
     private const BindingFlags AnyMethod = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
 
     private readonly PickleOptions _options;
-    private PickleTypes.Reader _types = null!;
+    private readonly int _maxDepth;
+    private readonly PickleTypes.Reader _types;
+    private readonly PickleGraph _graph = new();
+    private byte[] _data = [];
+    private int _length;
+    private long _items;
+    private PickleLocation _lastWhere = PickleLocation.Root;
+
     private Tasklet[] _tasklets = [];
     private IPicklableChannel[] _channels = [];
     private object?[] _objects = [];
+    private ObjectShell[] _shells = [];
+    private readonly List<(object Target, FieldInfo Field, int Offset, PickleLocation Where)> _deferredEnumerators = [];
 
-    public PickleReader(PickleOptions options) => _options = options;
+    public PickleReader(PickleOptions options)
+    {
+        _options = options;
+        _maxDepth = options.MaxNestingDepth + 8;
+        _types = new PickleTypes.Reader(options);
+    }
 
-    /// <summary>Loads the pickle in <paramref name="stream"/>.</summary>
+    /// <summary>Loads the pickle in <paramref name="stream"/>, reading at most <see cref="PickleOptions.MaxPickleBytes"/>.</summary>
     public PickleContents Read(Stream stream)
     {
-        JsonDocument document;
-        try
+        var (data, length) = ReadAll(stream, _options.MaxPickleBytes);
+        return Read(data, length);
+    }
+
+    /// <summary>Loads the pickle in the first <paramref name="length"/> bytes of <paramref name="data"/>.</summary>
+    public PickleContents Read(byte[] data, int length)
+    {
+        if (length > _options.MaxPickleBytes)
         {
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 4096 });
-        }
-        catch (JsonException ex)
-        {
-            throw new UnpicklingException("The data is not a Stackless.Emu pickle (invalid JSON).", ex);
+            throw new UnpicklingException($"The pickle has {length} bytes, more than PickleOptions.MaxPickleBytes ({_options.MaxPickleBytes}).");
         }
 
-        using (document)
+        _data = data;
+        _length = length;
+        try
         {
-            try
-            {
-                return Read(document.RootElement);
-            }
-            catch (Exception ex) when ((ex is KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException or JsonException)
-                && ex is not UnpicklingException and not PicklingException)
-            {
-                throw new UnpicklingException($"The pickle is malformed: {ex.Message}", ex);
-            }
+            return ReadPickle();
+        }
+        catch (UnpicklingException)
+        {
+            throw;
+        }
+        catch (InsufficientExecutionStackException ex)
+        {
+            throw new UnpicklingException($"The pickle nests too deeply to be loaded (at {_lastWhere}).", ex);
+        }
+#pragma warning disable CA1031 // The loader's contract: every failure is an UnpicklingException; this one marks a defect of the loader.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            throw new UnpicklingException($"Internal error of the loader near {_lastWhere}: {ex.GetType().Name}: {ex.Message}", ex) { IsLoaderDefect = true };
         }
     }
 
-    private PickleContents Read(JsonElement root)
+    private static (byte[] Data, int Length) ReadAll(Stream stream, long limit)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.GetString() != PickleFormat.Name)
+        if (stream.CanSeek)
+        {
+            var remaining = stream.Length - stream.Position;
+            if (remaining > limit)
+            {
+                throw new UnpicklingException($"The pickle has {remaining} bytes, more than PickleOptions.MaxPickleBytes ({limit}).");
+            }
+
+            var exact = new byte[remaining];
+            stream.ReadExactly(exact);
+            return (exact, exact.Length);
+        }
+
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length >= limit)
+                {
+                    throw new UnpicklingException($"The pickle has more than PickleOptions.MaxPickleBytes ({limit}) bytes.");
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(Math.Min((long)buffer.Length * 2, limit + 1), Array.MaxLength));
+            }
+
+            var read = stream.Read(buffer, length, buffer.Length - length);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+            if (length > limit)
+            {
+                throw new UnpicklingException($"The pickle has more than PickleOptions.MaxPickleBytes ({limit}) bytes.");
+            }
+        }
+
+        return (buffer, length);
+    }
+
+    private PickleJson At(int offset, PickleLocation where)
+    {
+        _lastWhere = where;
+        return new PickleJson(_data.AsSpan(0, _length), offset, _maxDepth, where);
+    }
+
+    private PickleContents ReadPickle()
+    {
+        var (body, end) = ReadEnvelope();
+        ReadBody(body, end);
+        _graph.Check();
+        CreateTaskletsAndChannels();
+        ReadObjects();
+        var frames = new FrameBox[_tasklets.Length][];
+        var slots = new (bool Has, object? Value)[_tasklets.Length];
+        for (var i = 0; i < _tasklets.Length; i++)
+        {
+            frames[i] = ReadFrames(i);
+            slots[i] = ReadTaskletValues(i, frames[i]);
+        }
+
+        return Commit(frames, slots);
+    }
+
+    // ---------------------------------------------------------------- stage 1: the envelope and the signature
+
+    /// <summary>
+    /// Reads the envelope up to the body, which the writer puts last, and checks the signature over the body's bytes
+    /// (up to the envelope's closing brace, so nothing can be appended unsigned); returns where the body starts and where
+    /// the envelope's closing brace is.
+    /// </summary>
+    private (int Body, int End) ReadEnvelope()
+    {
+        if (_length == 0)
+        {
+            throw new UnpicklingException("The data is empty: not a Stackless.Emu pickle.");
+        }
+
+        var end = _length - 1;
+        while (end > 0 && _data[end] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            end--;
+        }
+
+        var reader = At(0, PickleLocation.Root);
+        if (reader.TokenType != JsonTokenType.StartObject || _data[end] != (byte)'}')
+        {
+            throw reader.Error("The data is not a Stackless.Emu pickle.");
+        }
+
+        string? format = null, signature = null;
+        int? version = null, body = null;
+        while (body is null && reader.NextProperty(out var key))
+        {
+            switch (key)
+            {
+                case PickleFormat.Envelope.Format: reader.Once(ref format, reader.ReadNullableString() ?? string.Empty, key); break;
+                case PickleFormat.Envelope.Version: reader.OnceValue(ref version, reader.ReadInt32(), key); break;
+                case PickleFormat.Envelope.Signature: reader.Once(ref signature, reader.ReadString(), key); break;
+                case PickleFormat.Envelope.Body:
+                    reader.Expect(JsonTokenType.StartObject);
+                    body = reader.Offset;
+                    break;
+                default: throw format == PickleFormat.Name ? reader.UnknownProperty(key) : reader.Error("The data is not a Stackless.Emu pickle.");
+            }
+        }
+
+        if (format != PickleFormat.Name)
         {
             throw new UnpicklingException("The data is not a Stackless.Emu pickle.");
         }
 
-        if (root.GetProperty("version").GetInt32() != PickleFormat.Version)
+        if (version != PickleFormat.Version)
         {
-            throw new UnpicklingException($"The pickle has format version {root.GetProperty("version").GetInt32()}; this library reads version {PickleFormat.Version}.");
+            throw new UnpicklingException(version is null
+                ? "The pickle has no format version (or it comes after the body)."
+                : $"The pickle has format version {version}; this library reads version {PickleFormat.Version} (pickles of version 1 must be written again by a build that can still load them).");
         }
 
-        _types = new PickleTypes.Reader(root.GetProperty("types"), root.GetProperty("assemblies"), _options);
-        var channels = root.GetProperty("channels");
-        var tasklets = root.GetProperty("tasklets");
-        var objects = root.GetProperty("objects");
-
-        _channels = new IPicklableChannel[channels.GetArrayLength()];
-        foreach (var entry in channels.EnumerateArray())
+        if (body is not { } start)
         {
-            _channels[entry.GetProperty("id").GetInt32()] = CreateChannel(entry);
+            throw new UnpicklingException("The pickle has no body.");
         }
 
-        _tasklets = new Tasklet[tasklets.GetArrayLength()];
-        for (var i = 0; i < _tasklets.Length; i++)
+        if (_options.Key is { } signingKey)
         {
-            _tasklets[i] = new Tasklet();
-        }
-
-        ReadObjects(objects);
-
-        var runnable = new List<(int Order, Tasklet Tasklet)>();
-        foreach (var entry in tasklets.EnumerateArray())
-        {
-            var tasklet = _tasklets[entry.GetProperty("id").GetInt32()];
-            ReadTasklet(entry, tasklet);
-            if (entry.GetProperty("state").GetString() == "runnable")
+            if (signature is null)
             {
-                runnable.Add((entry.TryGetProperty("order", out var order) ? order.GetInt32() : int.MaxValue, tasklet));
+                throw new UnpicklingException("The pickle is not signed, and PickleOptions.SigningKey requires a signature: it was not written with this key, or its signature was removed.");
+            }
+
+            if (!PickleSignature.Verify(signingKey, _data.AsSpan(start, end - start), signature))
+            {
+                throw new UnpicklingException("The pickle's signature does not match: it was changed after it was written, or signed with another key.");
             }
         }
-
-        foreach (var entry in channels.EnumerateArray())
+        else if (signature is not null)
         {
-            var channel = _channels[entry.GetProperty("id").GetInt32()];
-            foreach (var waiter in entry.GetProperty("queue").EnumerateArray())
-            {
-                var id = waiter.GetInt32();
-                var taskletEntry = tasklets[id];
-                var direction = taskletEntry.GetProperty("direction").GetInt32();
-                var value = direction > 0 && taskletEntry.TryGetProperty("slot", out var slot) ? ReadValue(slot, channel.ElementType) : null;
-                channel.RestoreWaiter(_tasklets[id], direction, value);
-            }
+            throw new UnpicklingException("The pickle is signed: set PickleOptions.SigningKey to the key that signed it, so it is verified.");
         }
 
-        var roots = new List<object>();
-        foreach (var entry in root.GetProperty("roots").EnumerateArray())
-        {
-            roots.Add(entry.TryGetProperty("tasklet", out var id) ? _tasklets[id.GetInt32()] : _channels[entry.GetProperty("channel").GetInt32()]);
-        }
-
-        runnable.Sort((a, b) => a.Order.CompareTo(b.Order));
-        return new PickleContents(roots, _tasklets, _channels, runnable.ConvertAll(r => r.Tasklet));
+        return (start, end);
     }
 
-    private IPicklableChannel CreateChannel(JsonElement entry)
+    // ---------------------------------------------------------------- stage 2: tables and shapes, in one pass
+
+    /// <summary>The sections of the body, in the order the writer puts them (each may use the ones before it).</summary>
+    private static readonly string[] Sections =
+    [
+        PickleFormat.Body.Assemblies, PickleFormat.Body.Types, PickleFormat.Body.Channels, PickleFormat.Body.Tasklets,
+        PickleFormat.Body.Objects, PickleFormat.Body.Roots,
+    ];
+
+    private void ReadBody(int offset, int end)
     {
-        var type = _types.Resolve(entry.GetProperty("type").GetInt32());
-        if (!typeof(IPicklableChannel).IsAssignableFrom(type) || type.IsAbstract)
+        var reader = At(offset, PickleLocation.Root);
+        foreach (var section in Sections)
         {
-            throw new UnpicklingException($"The pickle names {type} as a channel type.");
-        }
-
-        var channel = (IPicklableChannel)Activator.CreateInstance(type)!;
-        channel.Preference = entry.GetProperty("preference").GetInt32();
-        channel.ScheduleAll = entry.GetProperty("scheduleAll").GetBoolean();
-        if (entry.GetProperty("closing").GetBoolean())
-        {
-            channel.Close();
-        }
-
-        if (entry.TryGetProperty("name", out var name))
-        {
-            channel.Name = name.GetString();
-        }
-
-        return channel;
-    }
-
-    private void ReadObjects(JsonElement objects)
-    {
-        var count = objects.GetArrayLength();
-        _objects = new object?[count];
-        for (var i = 0; i < count; i++)
-        {
-            var entry = objects[i];
-            if (entry.TryGetProperty("fields", out var fieldsType))
+            reader.Where = PickleLocation.Root;
+            if (!reader.NextProperty(out var key) || key != section)
             {
-                var type = _types.Resolve(fieldsType.GetInt32());
-                CheckByFields(type);
-                _objects[i] = RuntimeHelpers.GetUninitializedObject(type);
+                throw reader.Error($"Expected the section \"{section}\" of the body (the sections come in the order {string.Join(", ", Sections)}).");
             }
-            else if (entry.TryGetProperty("value", out var valueType))
+
+            reader.Expect(JsonTokenType.StartArray);
+            switch (section)
             {
-                var type = _types.Resolve(valueType.GetInt32());
-                _objects[i] = Deserialize(entry.GetProperty("d"), type);
+                case PickleFormat.Body.Assemblies:
+                    reader.Where = PickleLocation.Root.Part("the assembly table");
+                    _types.ReadAssemblies(ref reader);
+                    break;
+                case PickleFormat.Body.Types:
+                    reader.Where = PickleLocation.Root.Part("the type table");
+                    _types.ReadTypes(ref reader);
+                    break;
+                case PickleFormat.Body.Channels:
+                    ReadChannels(ref reader);
+                    break;
+                case PickleFormat.Body.Tasklets:
+                    ReadTasklets(ref reader);
+                    break;
+                case PickleFormat.Body.Objects:
+                    ReadObjectShells(ref reader);
+                    break;
+                default:
+                    ReadRoots(ref reader);
+                    break;
             }
         }
 
-        for (var i = 0; i < count; i++)
+        if (reader.NextProperty(out var extra))
         {
-            if (objects[i].TryGetProperty("delegate", out var delegateType))
-            {
-                _objects[i] = CreateDelegate(objects[i], _types.Resolve(delegateType.GetInt32()));
-            }
+            throw reader.UnknownProperty(extra);
         }
 
-        for (var i = 0; i < count; i++)
+        var after = reader.End;
+        while (after < end && _data[after] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
         {
-            if (objects[i].TryGetProperty("fields", out _))
-            {
-                ReadFields(objects[i].GetProperty("f"), _objects[i]!);
-            }
+            after++;
+        }
+
+        if (after != end)
+        {
+            throw reader.Error("The body must be the last property of the pickle.");
         }
     }
 
-    private void CheckByFields(Type type)
+    private void ReadChannels(ref PickleJson reader)
     {
-        if (!_options.IsAllowed(type.Assembly) || type.IsAbstract || typeof(Delegate).IsAssignableFrom(type))
+        while (reader.NextInArray())
         {
-            throw new UnpicklingException($"The pickle would set the fields of {PickleTypes.Describe(type)}, which is not a type of an allowed assembly.");
-        }
-    }
-
-    private void ReadFields(JsonElement fields, object target)
-    {
-        foreach (var (key, field) in StateMachineLayout.Of(target.GetType()).Fields)
-        {
-            if (!fields.TryGetProperty(key, out var json))
+            var index = _graph.Channels.Count;
+            reader.Where = PickleLocation.Root.Numbered("channel", index);
+            Count(ref reader, 1);
+            reader.Expect(JsonTokenType.StartObject);
+            var channel = new PickleGraph.ChannelShape { Offset = reader.Offset };
+            int? id = null, type = null, preference = null;
+            bool? scheduleAll = null, closing = null;
+            string? name = null;
+            List<int>? queue = null;
+            while (reader.NextProperty(out var key))
             {
-                throw new UnpicklingException($"The pickle has no value for field {key} of {PickleTypes.Describe(target.GetType())}.");
-            }
-
-            field.SetValue(target, ReadValue(json, field.FieldType));
-        }
-    }
-
-    private Delegate CreateDelegate(JsonElement entry, Type delegateType)
-    {
-        if (!typeof(Delegate).IsAssignableFrom(delegateType))
-        {
-            throw new UnpicklingException($"The pickle names {delegateType} as a delegate type.");
-        }
-
-        var declaring = _types.Resolve(entry.GetProperty("declaring").GetInt32());
-        if (!_options.IsAllowed(declaring.Assembly))
-        {
-            throw new UnpicklingException($"The pickle holds a delegate to a method of {PickleTypes.Describe(declaring)}, which is not a type of an allowed assembly.");
-        }
-
-        var name = entry.GetProperty("method").GetString();
-        var signature = entry.GetProperty("signature").GetString();
-        var method = declaring.GetMethods(AnyMethod).FirstOrDefault(m => m.Name == name && !m.IsGenericMethod && PickleWriter.Signature(m) == signature)
-            ?? throw new UnpicklingException($"The method {name}({signature}) of {PickleTypes.Describe(declaring)} no longer exists.");
-        var target = ReadValue(entry.GetProperty("target"), typeof(object));
-        try
-        {
-            return method.IsStatic ? Delegate.CreateDelegate(delegateType, method) : Delegate.CreateDelegate(delegateType, target, method);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new UnpicklingException($"The delegate to {name} cannot be rebuilt: {ex.Message}", ex);
-        }
-    }
-
-    private void ReadTasklet(JsonElement entry, Tasklet tasklet)
-    {
-        if (entry.TryGetProperty("name", out var name))
-        {
-            tasklet.Name = name.GetString();
-        }
-
-        tasklet.SetAtomic(entry.GetProperty("atomic").GetBoolean());
-        tasklet.BlockTrap = entry.GetProperty("blockTrap").GetBoolean();
-        tasklet.SetIgnoreNesting(entry.GetProperty("ignoreNesting").GetBoolean());
-        tasklet.TempVal = ReadValue(entry.GetProperty("tempVal"), typeof(object));
-
-        var frames = ReadFrames(entry.GetProperty("frames"), tasklet, entry.GetProperty("started").GetBoolean());
-        var alive = entry.GetProperty("alive").GetBoolean();
-        if (!entry.GetProperty("started").GetBoolean())
-        {
-            if (frames.Length == 1)
-            {
-                tasklet.AdoptRoot(frames[0]);
-            }
-            else if (entry.TryGetProperty("body", out var body))
-            {
-                var function = ReadValue(body, typeof(Func<Task>)) as Func<Task> ?? throw new UnpicklingException("A tasklet's body is not a Func<Task>.");
-                tasklet.AdoptBody(function);
-            }
-
-            if (alive)
-            {
-                tasklet.AdoptAlive();
-            }
-
-            return;
-        }
-
-        if (frames.Length == 0)
-        {
-            throw new UnpicklingException("A started tasklet of the pickle has no frames.");
-        }
-
-        tasklet.AdoptSuspended(frames[0], frames[^1]);
-        if (entry.GetProperty("state").GetString() != "blocked" && entry.TryGetProperty("slot", out var slot)
-            && FrameAwaiters.ReceiveElementType(frames[^1].AwaiterType!) is { } element)
-        {
-            FrameAwaiters.WriteSlot(tasklet, element, ReadValue(slot, element));
-        }
-    }
-
-    private FrameBox[] ReadFrames(JsonElement frames, Tasklet tasklet, bool started)
-    {
-        var count = frames.GetArrayLength();
-        var boxes = new FrameBox[count];
-        var machines = new object[count];
-        for (var i = 0; i < count; i++)
-        {
-            var type = _types.Resolve(frames[i].GetProperty("sm").GetInt32());
-            if (!typeof(IAsyncStateMachine).IsAssignableFrom(type) || !_options.IsAllowed(type.Assembly))
-            {
-                throw new UnpicklingException($"The pickle names {PickleTypes.Describe(type)} as a frame, which is not a state machine of an allowed assembly.");
-            }
-
-            var builder = StateMachineLayout.Of(type).Fields.Select(f => f.Field.FieldType).FirstOrDefault(t => FrameAwaiters.ResultTypeOf(t) is not null)
-                ?? throw new UnpicklingException($"{PickleTypes.Describe(type)} is not the state machine of a TaskletFrame method.");
-            var result = FrameAwaiters.ResultTypeOf(builder)!;
-            boxes[i] = (FrameBox)Activator.CreateInstance(typeof(StateMachineBox<,>).MakeGenericType(type, result))!;
-            machines[i] = RuntimeHelpers.GetUninitializedObject(type);
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            var box = boxes[i];
-            var fields = frames[i].GetProperty("fields");
-            foreach (var (key, field) in StateMachineLayout.Of(machines[i].GetType()).Fields)
-            {
-                var type = field.FieldType;
-                if (FrameAwaiters.ResultTypeOf(type) is not null)
+                switch (key)
                 {
-                    field.SetValue(machines[i], FrameAwaiters.BuilderFor(type, box));
-                    continue;
-                }
-
-                if (!fields.TryGetProperty(key, out var json))
-                {
-                    throw new UnpicklingException($"The pickle has no value for field {key} of frame {box.MethodName}.");
-                }
-
-                switch (AwaiterKinds.Classify(type))
-                {
-                    case FrameAwait.Child when json.ValueKind == JsonValueKind.Object:
-                        if (i + 1 >= count)
+                    case PickleFormat.Channel.Id: reader.OnceValue(ref id, reader.ReadInt32(), key); break;
+                    case PickleFormat.Channel.Type: reader.OnceValue(ref type, reader.ReadIndex(_types.Count, "type"), key); break;
+                    case PickleFormat.Channel.Name: reader.Once(ref name, reader.ReadString(), key); break;
+                    case PickleFormat.Channel.Preference: reader.OnceValue(ref preference, reader.ReadInt32(), key); break;
+                    case PickleFormat.Channel.ScheduleAll: reader.OnceValue(ref scheduleAll, reader.ReadBoolean(), key); break;
+                    case PickleFormat.Channel.Closing: reader.OnceValue(ref closing, reader.ReadBoolean(), key); break;
+                    case PickleFormat.Channel.Queue:
+                        reader.Expect(JsonTokenType.StartArray);
+                        reader.Once(ref queue, [], key);
+                        while (reader.NextInArray())
                         {
-                            throw new UnpicklingException($"Frame {box.MethodName} awaits a child frame the pickle does not have.");
+                            Count(ref reader, 1);
+                            queue!.Add(reader.ReadInt32());
                         }
 
-                        field.SetValue(machines[i], FrameAwaiters.ChildAwaiter(type, boxes[i + 1]));
-                        box.Awaiting = FrameAwait.Child;
-                        box.AwaiterType = type;
-                        continue;
-                    case FrameAwait.Library when json.ValueKind == JsonValueKind.Object:
-                        field.SetValue(machines[i], FrameAwaiters.LibraryAwaiter(type, tasklet));
-                        box.Awaiting = FrameAwait.Library;
-                        box.AwaiterType = type;
-                        continue;
-                    case FrameAwait.Child or FrameAwait.Library:
-                        continue;
+                        break;
+                    default: throw reader.UnknownProperty(key);
                 }
+            }
 
-                if (key.StartsWith("<>u__", StringComparison.Ordinal))
+            if (id != index)
+            {
+                throw reader.Error($"Channel entry #{index} has id {id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}; each channel's id must be its position (no duplicate or missing ids).");
+            }
+
+            channel.Type = type ?? throw reader.Error("A channel has no type.");
+            channel.Name = name;
+            channel.Preference = preference is { } p and >= -1 and <= 1 ? p : throw reader.Error("A channel's preference must be -1, 0 or 1.");
+            channel.ScheduleAll = scheduleAll ?? throw reader.Error("A channel has no scheduleAll flag.");
+            channel.Closing = closing ?? throw reader.Error("A channel has no closing flag.");
+            channel.Queue = queue ?? throw reader.Error("A channel has no queue.");
+            _graph.Channels.Add(channel);
+        }
+    }
+
+    private void ReadTasklets(ref PickleJson reader)
+    {
+        while (reader.NextInArray())
+        {
+            var index = _graph.Tasklets.Count;
+            reader.Where = PickleLocation.Root.Numbered("tasklet", index);
+            Count(ref reader, 1);
+            reader.Expect(JsonTokenType.StartObject);
+            var tasklet = new PickleGraph.TaskletShape { Offset = reader.Offset };
+            int? id = null, order = null, channel = null, direction = null, tempVal = null, items = null, body = null, slot = null;
+            string? name = null, state = null;
+            bool? alive = null, started = null, atomic = null, blockTrap = null, ignoreNesting = null;
+            List<int>? frames = null;
+            while (reader.NextProperty(out var key))
+            {
+                switch (key)
                 {
-                    continue;
+                    case PickleFormat.Tasklet.Id: reader.OnceValue(ref id, reader.ReadInt32(), key); break;
+                    case PickleFormat.Tasklet.Name: reader.Once(ref name, reader.ReadString(), key); break;
+                    case PickleFormat.Tasklet.State: reader.Once(ref state, reader.ReadString(), key); break;
+                    case PickleFormat.Tasklet.Alive: reader.OnceValue(ref alive, reader.ReadBoolean(), key); break;
+                    case PickleFormat.Tasklet.Started: reader.OnceValue(ref started, reader.ReadBoolean(), key); break;
+                    case PickleFormat.Tasklet.Order: reader.OnceValue(ref order, reader.ReadInt32(), key); break;
+                    case PickleFormat.Tasklet.Atomic: reader.OnceValue(ref atomic, reader.ReadBoolean(), key); break;
+                    case PickleFormat.Tasklet.BlockTrap: reader.OnceValue(ref blockTrap, reader.ReadBoolean(), key); break;
+                    case PickleFormat.Tasklet.IgnoreNesting: reader.OnceValue(ref ignoreNesting, reader.ReadBoolean(), key); break;
+                    case PickleFormat.Tasklet.Channel: reader.OnceValue(ref channel, reader.ReadInt32(), key); break;
+                    case PickleFormat.Tasklet.Direction: reader.OnceValue(ref direction, reader.ReadInt32(), key); break;
+                    case PickleFormat.Tasklet.TempVal: reader.OnceValue(ref tempVal, reader.Offset, key); reader.Skip(); break;
+                    case PickleFormat.Tasklet.Items:
+                        reader.Expect(JsonTokenType.StartObject);
+                        reader.OnceValue(ref items, reader.Offset, key);
+                        reader.Skip();
+                        break;
+                    case PickleFormat.Tasklet.Body: reader.OnceValue(ref body, reader.Offset, key); reader.Skip(); break;
+                    case PickleFormat.Tasklet.Slot: reader.OnceValue(ref slot, reader.Offset, key); reader.Skip(); break;
+                    case PickleFormat.Tasklet.Frames:
+                        reader.Expect(JsonTokenType.StartArray);
+                        reader.Once(ref frames, [], key);
+                        while (reader.NextInArray())
+                        {
+                            Count(ref reader, 1);
+                            reader.Expect(JsonTokenType.StartObject);
+                            frames!.Add(reader.Offset);
+                            reader.Skip();
+                        }
+
+                        break;
+                    default: throw reader.UnknownProperty(key);
+                }
+            }
+
+            if (id != index)
+            {
+                throw reader.Error($"Tasklet entry #{index} has id {id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}; each tasklet's id must be its position (no duplicate or missing ids).");
+            }
+
+            tasklet.Name = name;
+            tasklet.State = state switch
+            {
+                PickleFormat.Tasklet.Runnable => TaskletPlace.Runnable,
+                PickleFormat.Tasklet.Paused => TaskletPlace.None,
+                PickleFormat.Tasklet.Blocked => TaskletPlace.Channel,
+                _ => throw reader.Error($"A tasklet's state is \"{state}\", not runnable, paused or blocked."),
+            };
+            tasklet.Alive = alive ?? throw reader.Error("A tasklet has no alive flag.");
+            tasklet.Started = started ?? throw reader.Error("A tasklet has no started flag.");
+            tasklet.Order = order;
+            tasklet.Atomic = atomic ?? false;
+            tasklet.BlockTrap = blockTrap ?? false;
+            tasklet.IgnoreNesting = ignoreNesting ?? false;
+            tasklet.Channel = channel;
+            tasklet.Direction = direction;
+            tasklet.TempVal = tempVal ?? throw reader.Error("A tasklet has no tempval.");
+            tasklet.Items = items;
+            tasklet.Body = body;
+            tasklet.Slot = slot;
+            tasklet.Frames = frames ?? throw reader.Error("A tasklet has no frames.");
+            _graph.Tasklets.Add(tasklet);
+        }
+    }
+
+    private void ReadRoots(ref PickleJson reader)
+    {
+        reader.Where = PickleLocation.Root.Part("the roots");
+        while (reader.NextInArray())
+        {
+            Count(ref reader, 1);
+            reader.Expect(JsonTokenType.StartObject);
+            if (!reader.NextProperty(out var key))
+            {
+                throw reader.Error("A root is empty.");
+            }
+
+            _graph.Roots.Add(key switch
+            {
+                PickleFormat.Root.Tasklet => (true, reader.ReadIndex(_graph.Tasklets.Count, "tasklet")),
+                PickleFormat.Root.Channel => (false, reader.ReadIndex(_graph.Channels.Count, "channel")),
+                _ => throw reader.UnknownProperty(key),
+            });
+            if (reader.NextProperty(out var extra))
+            {
+                throw reader.UnknownProperty(extra);
+            }
+        }
+    }
+
+    /// <summary>Counts <paramref name="count"/> more items against <see cref="PickleOptions.MaxItems"/>.</summary>
+    private void Count(ref PickleJson reader, long count)
+    {
+        _items += count;
+        if (_items > _options.MaxItems)
+        {
+            throw reader.Error($"The pickle holds more than {_options.MaxItems} items (tasklets, channels, frames, objects and elements; PickleOptions.MaxItems).");
+        }
+    }
+
+    // ---------------------------------------------------------------- stage 4: live tasklets and channels (nothing scheduled)
+
+    private void CreateTaskletsAndChannels()
+    {
+        _channels = new IPicklableChannel[_graph.Channels.Count];
+        for (var i = 0; i < _channels.Length; i++)
+        {
+            var shape = _graph.Channels[i];
+            var reader = At(shape.Offset, PickleLocation.Root.Numbered("channel", i));
+            var type = _types[shape.Type];
+            if (!PickleWriter.IsPicklableChannelType(type) || type.IsAbstract || type.ContainsGenericParameters
+                || (!PicklePolicy.IsLibrary(type.Assembly) && !_options.IsAllowed(type.Assembly)))
+            {
+                throw reader.Error($"The pickle names {PickleTypes.Describe(type)} as a channel type.");
+            }
+
+            var channel = type.GetConstructor(Type.EmptyTypes) is { } constructor
+                ? (IPicklableChannel)Construct(ref reader, type, () => constructor.Invoke(null))
+                : throw reader.Error($"The channel type {PickleTypes.Describe(type)} has no public parameterless constructor.");
+            channel.Preference = shape.Preference;
+            channel.ScheduleAll = shape.ScheduleAll;
+            if (shape.Closing)
+            {
+                channel.Close();
+            }
+
+            channel.Name = shape.Name;
+            _channels[i] = channel;
+        }
+
+        _tasklets = new Tasklet[_graph.Tasklets.Count];
+        for (var i = 0; i < _tasklets.Length; i++)
+        {
+            _tasklets[i] = FrameAwaiters.NewTasklet();
+        }
+    }
+
+    private static object Construct(ref PickleJson reader, Type type, Func<object> construct)
+    {
+        try
+        {
+            return construct();
+        }
+        catch (TargetInvocationException ex)
+        {
+            throw reader.Error($"The constructor of {PickleTypes.Describe(type)} failed: {ex.InnerException?.Message}");
+        }
+    }
+
+    // ---------------------------------------------------------------- stage 5: commit
+
+    private PickleContents Commit(FrameBox[][] frames, (bool Has, object? Value)[] slots)
+    {
+        var runnable = new List<(int Order, Tasklet Tasklet)>();
+        for (var i = 0; i < _tasklets.Length; i++)
+        {
+            var shape = _graph.Tasklets[i];
+            var tasklet = _tasklets[i];
+            var boxes = frames[i];
+            tasklet.Name = shape.Name;
+            tasklet.SetAtomic(shape.Atomic);
+            tasklet.BlockTrap = shape.BlockTrap;
+            tasklet.SetIgnoreNesting(shape.IgnoreNesting);
+            tasklet.TempVal = shape.TempValValue;
+            if (shape.ItemsValue is { } items)
+            {
+                foreach (var (key, value) in items)
+                {
+                    tasklet.Items[key] = value;
+                }
+            }
+
+            if (!shape.Started)
+            {
+                if (boxes.Length == 1)
+                {
+                    FrameAwaiters.AdoptRoot(tasklet, boxes[0]);
+                }
+                else if (shape.BodyValue is { } body)
+                {
+                    FrameAwaiters.AdoptBody(tasklet, body);
                 }
 
-                field.SetValue(machines[i], ReadValue(json, type));
+                if (shape.Alive)
+                {
+                    FrameAwaiters.AdoptAlive(tasklet);
+                }
+            }
+            else
+            {
+                FrameAwaiters.AdoptSuspended(tasklet, boxes[0], boxes[^1]);
+                if (shape.State != TaskletPlace.Channel && slots[i].Has)
+                {
+                    FrameAwaiters.WriteSlot(tasklet, FrameAwaiters.ReceiveElementType(boxes[^1].AwaiterType!)!, slots[i].Value);
+                }
             }
 
-            box.SetStateMachine(machines[i]);
-        }
-
-        for (var i = 0; i + 1 < count; i++)
-        {
-            if (boxes[i].Awaiting != FrameAwait.Child)
+            if (shape.State == TaskletPlace.Runnable)
             {
-                throw new UnpicklingException($"Frame {boxes[i].MethodName} of the pickle does not await its child frame.");
-            }
-
-            boxes[i + 1].SetParent(boxes[i]);
-        }
-
-        if (count > 0)
-        {
-            if (!started)
-            {
-                boxes[0].Awaiting = FrameAwait.NotStarted;
-            }
-            else if (boxes[^1].Awaiting != FrameAwait.Library)
-            {
-                throw new UnpicklingException($"The innermost frame {boxes[^1].MethodName} of the pickle has no pending operation.");
+                runnable.Add((shape.Order ?? int.MaxValue, tasklet));
             }
         }
 
-        return boxes;
-    }
-
-    /// <summary>Reads a value written by <see cref="PickleWriter"/> for a slot declared as <paramref name="declared"/>.</summary>
-    private object? ReadValue(JsonElement json, Type declared)
-    {
-        if (json.ValueKind == JsonValueKind.Null)
+        for (var c = 0; c < _channels.Length; c++)
         {
-            return declared.IsValueType && Nullable.GetUnderlyingType(declared) is null ? RuntimeHelpers.GetUninitializedObject(declared) : null;
-        }
-
-        object? value;
-        if (json.ValueKind == JsonValueKind.Object && json.EnumerateObject().FirstOrDefault() is { Name: ['$', ..] } first)
-        {
-            value = first.Name switch
+            foreach (var id in _graph.Channels[c].Queue)
             {
-                PickleFormat.TaskletRef => _tasklets[first.Value.GetInt32()],
-                PickleFormat.ChannelRef => _channels[first.Value.GetInt32()],
-                PickleFormat.ObjectRef => _objects[first.Value.GetInt32()],
-                PickleFormat.ExceptionRef => CreateException(first.Value),
-                PickleFormat.TypedValue => Deserialize(json.GetProperty("d"), _types.Resolve(first.Value.GetInt32())),
-                PickleFormat.FieldsValue => ReadStruct(json, _types.Resolve(first.Value.GetInt32())),
-                _ => Deserialize(json, declared),
-            };
-        }
-        else
-        {
-            value = Deserialize(json, declared);
+                var shape = _graph.Tasklets[id];
+                FrameAwaiters.RestoreWaiter(_channels[c], _tasklets[id], shape.Direction!.Value, slots[id].Value);
+            }
         }
 
-        if (value is not null && !declared.IsInstanceOfType(value))
-        {
-            throw new UnpicklingException($"The pickle holds a {PickleTypes.Describe(value.GetType())} where a {PickleTypes.Describe(declared)} is declared.");
-        }
-
-        return value;
-    }
-
-    private object ReadStruct(JsonElement json, Type type)
-    {
-        CheckByFields(type);
-        var value = RuntimeHelpers.GetUninitializedObject(type);
-        ReadFields(json.GetProperty("f"), value);
-        return value;
-    }
-
-    private Exception CreateException(JsonElement json)
-    {
-        var type = _types.Resolve(json.GetProperty("t").GetInt32());
-        var message = json.GetProperty("m").GetString();
-        if (!typeof(Exception).IsAssignableFrom(type) || type.IsAbstract)
-        {
-            throw new UnpicklingException($"The pickle names {type} as an exception type.");
-        }
-
-        try
-        {
-            return (Exception)Activator.CreateInstance(type, message)!;
-        }
-        catch (MissingMethodException)
-        {
-            return (Exception?)Activator.CreateInstance(type) ?? new InvalidOperationException(message);
-        }
-    }
-
-    private object? Deserialize(JsonElement json, Type type)
-    {
-        try
-        {
-            return _options.Serializer.Deserialize(json, type);
-        }
-        catch (Exception ex) when (ex is NotSupportedException or JsonException or ArgumentException)
-        {
-            throw new UnpicklingException($"The serializer cannot read a {PickleTypes.Describe(type)}: {ex.Message}", ex);
-        }
+        var roots = _graph.Roots.ConvertAll(r => r.IsTasklet ? (object)_tasklets[r.Id] : _channels[r.Id]);
+        runnable.Sort((a, b) => a.Order.CompareTo(b.Order));
+        return new PickleContents(roots, _tasklets, _channels, runnable.ConvertAll(r => r.Tasklet));
     }
 }

@@ -25,8 +25,11 @@ public class PicklingException : InvalidOperationException
 }
 
 /// <summary>
-/// Raised when a pickle cannot be loaded: invalid data, a type of an assembly the caller did not allow, or a frame
-/// whose code differs from the build that wrote the pickle (assembly identity or state machine layout).
+/// Raised when a pickle cannot be loaded: invalid or inconsistent data, a type of an assembly the caller did not allow, a
+/// frame whose code differs from the build that wrote the pickle (assembly identity, state machine layout, await points),
+/// a missing or wrong signature, or a pickle beyond the limits of <see cref="PickleOptions"/>. The message says what is
+/// wrong and where (which tasklet, frame, field or object, and at which byte). Loading never throws anything else, and
+/// a pickle that fails to load changes nothing in the scheduler.
 /// </summary>
 public class UnpicklingException : InvalidOperationException
 {
@@ -46,4 +49,7 @@ public class UnpicklingException : InvalidOperationException
         : base(message, innerException)
     {
     }
+
+    /// <summary>True when the loader failed on a defect of its own rather than on a check of the data (the fuzz tests look for these).</summary>
+    internal bool IsLoaderDefect { get; init; }
 }

@@ -10,7 +10,8 @@ namespace Stackless.Emu;
 /// A tasklet can be pickled when it is <see cref="Tasklet.Restorable"/>: created by <see cref="Tasklet.CreateFrame"/>
 /// with <see cref="TaskletFrame"/> methods all the way down, suspended on the library's awaitables (a channel operation,
 /// <c>ScheduleAsync</c>, ...), or not started yet. Loading instantiates only state machines and objects of the
-/// assemblies allowed by <see cref="PickleOptions.Allow"/>, and refuses a build whose frames differ.
+/// assemblies allowed by <see cref="PickleOptions.Allow"/>, refuses a build whose frames differ, checks the whole graph
+/// before it restores anything, and with <see cref="PickleOptions.SigningKey"/> refuses anything it did not sign.
 /// </remarks>
 public sealed class TaskletPickler
 {
@@ -48,7 +49,9 @@ public sealed class TaskletPickler
     /// Loads a pickle into this thread's scheduler. Tasklets come back paused (as in Stackless; see
     /// <see cref="PickleContents.ScheduleRunnable"/>), or blocked in their restored channels.
     /// </summary>
-    /// <exception cref="UnpicklingException">Invalid data, a type outside the allowed assemblies, or another build's frames.</exception>
+    /// <exception cref="UnpicklingException">Invalid or inconsistent data, a type outside the allowed assemblies, another
+    /// build's frames, a missing or wrong signature, or a pickle beyond the limits of <see cref="PickleOptions"/>. Nothing
+    /// is restored then.</exception>
     public PickleContents Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -56,11 +59,11 @@ public sealed class TaskletPickler
     }
 
     /// <summary>Loads a pickle from <paramref name="data"/>; see <see cref="Load(Stream)"/>.</summary>
+    /// <exception cref="UnpicklingException">See <see cref="Load(Stream)"/>.</exception>
     public PickleContents Load(byte[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        using var stream = new MemoryStream(data, writable: false);
-        return Load(stream);
+        return new PickleReader(Options).Read(data, data.Length);
     }
 }
 
@@ -80,6 +83,10 @@ public sealed class PickleContents
 
     /// <summary>Every restored tasklet, the roots' first.</summary>
     public IReadOnlyList<Tasklet> Tasklets { get; }
+
+    /// <summary>The first restored tasklet (the root of <see cref="Tasklet.Dump(PickleOptions)"/>).</summary>
+    /// <exception cref="UnpicklingException">The pickle holds no tasklet.</exception>
+    internal Tasklet FirstTasklet => Tasklets.Count > 0 ? Tasklets[0] : throw new UnpicklingException("The pickle holds no tasklet (it was written with channels only): load it with TaskletPickler.Load.");
 
     /// <summary>Every restored channel.</summary>
     public IReadOnlyList<IChannel> Channels { get; }

@@ -10,10 +10,10 @@ internal static class HardTaskletThreads
     private static readonly object s_lock = new();
     private static readonly Stack<Worker> s_idle = new();
 
-    /// <summary>How long a parked thread waits for a new hard tasklet before it ends.</summary>
+    /// <summary>How long a parked thread waits for a new hard tasklet before it ends (<see cref="StacklessSettings.HardTaskletIdleTimeout"/>).</summary>
     public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The stack size of threads started from now on; 0 means the runtime's default.</summary>
+    /// <summary>The stack size of threads started from now on; 0 means the runtime's default (<see cref="StacklessSettings.HardTaskletStackSize"/>).</summary>
     public static int StackSize { get; set; }
 
     /// <summary>Runs <paramref name="tasklet"/>'s thread body on a parked thread, or on a new one.</summary>

@@ -89,7 +89,7 @@ public static partial class Scheduler
 
     /// <summary>
     /// Suspends only the calling tasklet for <paramref name="delay"/>, driven by <paramref name="timeProvider"/>
-    /// (<see cref="TimeProvider.System"/> when null; a fake one in tests); other tasklets run meanwhile. A cancellation
+    /// (<see cref="StacklessSettings.TimeProvider"/> when null; a fake one in tests); other tasklets run meanwhile. A cancellation
     /// of <paramref name="cancellationToken"/> ends the sleep early with <see cref="OperationCanceledException"/>; a kill
     /// or throw ends it at once with the delivered exception. For main and hard tasklets.
     /// </summary>
@@ -98,7 +98,7 @@ public static partial class Scheduler
         var token = InterruptibleAwaitables.TaskletToken(cancellationToken, out var linked);
         try
         {
-            WaitFor(Task.Delay(delay, timeProvider ?? TimeProvider.System, token));
+            WaitFor(Task.Delay(delay, timeProvider ?? StacklessSettings.TimeProvider, token));
         }
         finally
         {
@@ -116,7 +116,7 @@ public static partial class Scheduler
         }
 
         var token = InterruptibleAwaitables.TaskletToken(cancellationToken, out var linked);
-        var sleep = Task.Delay(delay, timeProvider ?? TimeProvider.System, token);
+        var sleep = Task.Delay(delay, timeProvider ?? StacklessSettings.TimeProvider, token);
         if (linked is not null)
         {
             _ = sleep.ContinueWith(static (_, source) => ((CancellationTokenSource)source!).Dispose(), linked, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

@@ -126,20 +126,6 @@ public static partial class Scheduler
         set => ThreadScheduler.Current.ChannelCallback = value;
     }
 
-    /// <summary>
-    /// The stack size, in bytes, of threads started for hard tasklets from now on (0: the runtime's default). Raise it
-    /// for deep synchronous recursion.
-    /// </summary>
-    public static int HardTaskletStackSize
-    {
-        get => HardTaskletThreads.StackSize;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            HardTaskletThreads.StackSize = value;
-        }
-    }
-
     /// <summary>This thread's alive tasklets, main first (for diagnostics and for ending leftovers).</summary>
     public static IReadOnlyList<Tasklet> AliveTasklets() => ThreadScheduler.Current.AliveTasklets();
 

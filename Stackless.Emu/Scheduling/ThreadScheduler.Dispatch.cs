@@ -376,7 +376,7 @@ internal sealed partial class ThreadScheduler
         }
 
         ref var threadContext = ref ExecutionContextOf(_driverThread);
-        var executionContext = tasklet.ExecutionContextOrNull;
+        var executionContext = tasklet.ExecutionContextToRun;
         if (threadContext != executionContext)
         {
             RestoreExecutionContext(executionContext);
@@ -391,7 +391,11 @@ internal sealed partial class ThreadScheduler
 #pragma warning restore CA1031
         {
             _executingSoft = null;
-            tasklet.KeepExecutionContext(threadContext, executionContext);
+            if (threadContext != executionContext)
+            {
+                tasklet.KeepExecutionContext(threadContext);
+            }
+
             if (tasklet.Alive)
             {
                 FinishTasklet(tasklet, ex);
@@ -403,7 +407,7 @@ internal sealed partial class ThreadScheduler
         _executingSoft = null;
         if (threadContext != executionContext)
         {
-            tasklet.KeepExecutionContext(threadContext, executionContext);
+            tasklet.KeepExecutionContext(threadContext);
         }
 
         if (!tasklet.HasResume)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace Stackless.Emu;
 
@@ -12,9 +11,6 @@ internal sealed partial class ThreadScheduler
     // once; a second hand-in while it is queued (a second flow), remote operations and posted work go to a small locked
     // queue. The baton holder drains both between steps, every step, in arrival order; a thread that sleeps for the
     // inbox is woken only when it sleeps (no per-item wake while the scheduler is busy).
-
-    /// <summary>The end of the inbox stack: a claimed NextLink is never null while the tasklet is queued.</summary>
-    private static readonly Tasklet s_inboxEnd = (Tasklet)RuntimeHelpers.GetUninitializedObject(typeof(Tasklet));
 
     /// <summary>Whether anything waits in the inbox; read without a lock.</summary>
     public bool HasInboxWork => Volatile.Read(ref _inboxTop) is not null || _actionCount != 0;

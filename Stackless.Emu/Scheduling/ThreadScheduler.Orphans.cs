@@ -12,11 +12,6 @@ internal sealed partial class ThreadScheduler
     // once. The mark costs one execution context per scheduler: every tasklet then shares it with main, so running their
     // steps still switches no context.
 
-    private static readonly AsyncLocal<ThreadScheduler?> s_mainFlow = new();
-
-    /// <summary>Whether main's flow carries this scheduler's mark.</summary>
-    private bool _mainFlowMarked;
-
     /// <summary>Marks main's flow with this scheduler, once, when main sets up a tasklet.</summary>
     public void MarkMainFlow(Tasklet caller)
     {
@@ -24,6 +19,7 @@ internal sealed partial class ThreadScheduler
         {
             _mainFlowMarked = true;
             s_mainFlow.Value = this;
+            _ambientExecutionContext = ExecutionContextOf(Thread.CurrentThread); // main's, now with the mark
         }
     }
 

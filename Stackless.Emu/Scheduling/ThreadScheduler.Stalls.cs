@@ -7,10 +7,6 @@ internal sealed partial class ThreadScheduler
     // The stall detector's view of a scheduler (StallDetector samples every scheduler from a timer thread; racy reads
     // of counters written by the scheduler's thread are fine: a stall is a long absence of change).
 
-    private long _stallSample = -1;
-    private long _stallSince;
-    private bool _stallReported;
-
     /// <summary>
     /// Compares this scheduler's progress with the last sample: returns a report when it made none for
     /// <paramref name="threshold"/> while work waits (once per stall), else null.

@@ -28,6 +28,12 @@ internal sealed partial class ThreadScheduler
     [ThreadStatic]
     private static ThreadScheduler? t_current;
 
+    /// <summary>The end of the inbox stack: a claimed NextLink is never null while the tasklet is queued (an inert object).</summary>
+    private static readonly Tasklet s_inboxEnd = (Tasklet)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(Tasklet));
+
+    /// <summary>The scheduler whose main set up tasklets, carried by main's flow (ThreadScheduler.Orphans.cs).</summary>
+    private static readonly AsyncLocal<ThreadScheduler?> s_mainFlow = new();
+
     // ---- the tasklets -------------------------------------------------------------------------------------------
 
     private readonly Tasklet _main;
@@ -84,6 +90,12 @@ internal sealed partial class ThreadScheduler
     /// <summary>The managed id of <see cref="_driverThread"/>.</summary>
     private volatile int _driverThreadId;
 
+    /// <summary>
+    /// The execution context most tasklets of this scheduler run under: main's when the scheduler was created, or when
+    /// main first set up a tasklet (null when no AsyncLocal is in use). A tasklet with another keeps its own.
+    /// </summary>
+    private ExecutionContext? _ambientExecutionContext;
+
     // ---- the inbox (ThreadScheduler.Inbox.cs) -------------------------------------------------------------------
 
     /// <summary>Tasklets handed in by other threads (I/O completions, channel wakes), a lock-free stack through their NextLink.</summary>
@@ -139,6 +151,15 @@ internal sealed partial class ThreadScheduler
     /// <summary>Whether a <c>Scheduler.RunMain</c> call is active on this scheduler.</summary>
     private bool _inRunMain;
 
+    /// <summary>Whether main's flow carries this scheduler's mark (ThreadScheduler.Orphans.cs).</summary>
+    private bool _mainFlowMarked;
+
+    // ---- the stall detector's samples (ThreadScheduler.Stalls.cs; written by the detector's timer thread) ----------
+
+    private long _stallSample = -1;
+    private long _stallSince;
+    private bool _stallReported;
+
     // ---- counters (ThreadScheduler.Counters.cs) -----------------------------------------------------------------
     // Plain fields, written only by the baton holder (no Interlocked, no lock); the metrics read them from any thread.
 
@@ -168,6 +189,7 @@ internal sealed partial class ThreadScheduler
         ThreadId = thread.ManagedThreadId;
         _driverThreadId = ThreadId;
         _context = new SchedulerSynchronizationContext(this);
+        _ambientExecutionContext = ExecutionContextOf(thread);
         _main = Tasklet.CreateMain(this);
         AppendRunnable(_main);
         _lastRunning = _main;
@@ -191,6 +213,9 @@ internal sealed partial class ThreadScheduler
 
     /// <summary>The main tasklet.</summary>
     public Tasklet MainTasklet => _main;
+
+    /// <summary>The execution context most of this scheduler's tasklets run under (see <see cref="_ambientExecutionContext"/>).</summary>
+    public ExecutionContext? AmbientExecutionContext => _ambientExecutionContext;
 
     /// <summary>The running tasklet (Stackless's <c>current</c>); inside the schedule callback, the previous one.</summary>
     public Tasklet Executing => _executingOverride ?? _executingSoft ?? _current ?? _main;

@@ -4,44 +4,40 @@ namespace Stackless.Emu;
 
 public sealed partial class Tasklet
 {
-    // The execution context a soft tasklet runs under: the one of the code that set it up (as Task.Run captures it),
-    // kept across its steps, changed by the tasklet's own AsyncLocal writes. With no AsyncLocal in use it is null and
-    // costs nothing. Main and hard tasklets run on their own threads with their own contexts.
+    // The execution context a tasklet runs under: the one of the code that set it up (as Task.Run captures it), kept
+    // across its steps, changed by the tasklet's own AsyncLocal writes. Most tasklets share their scheduler's ambient
+    // context (main's, which is null when no AsyncLocal is in use): they store nothing, and a step costs two loads and a
+    // compare. Only a tasklet whose context differs keeps its own, in its cold state.
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_executionContext")]
     private static extern ref ExecutionContext? ExecutionContextOf(Thread thread);
 
-    /// <summary>The execution context to run this tasklet's steps under; null for the default.</summary>
-    internal ExecutionContext? ExecutionContextOrNull => (_bits & HasExecutionContextBit) != 0 ? _cold!.ExecutionContext : null;
+    /// <summary>The execution context to run this tasklet's steps under (null: the default).</summary>
+    internal ExecutionContext? ExecutionContextToRun => (_bits & HasExecutionContextBit) != 0 ? _cold!.ExecutionContext : _scheduler.AmbientExecutionContext;
 
-    /// <summary>Captures the calling thread's execution context for a soft tasklet being set up.</summary>
+    /// <summary>Captures the calling thread's execution context for a soft or hard tasklet being set up.</summary>
     private void CaptureExecutionContext()
     {
-        if (Kind is not (TaskletKind.Soft or TaskletKind.Hard))
+        if (Kind is TaskletKind.Soft or TaskletKind.Hard)
         {
-            return;
+            KeepExecutionContext(ExecutionContextOf(Thread.CurrentThread));
         }
-
-        var context = ExecutionContextOf(Thread.CurrentThread);
-        KeepExecutionContext(context, ExecutionContextOrNull);
     }
 
-    /// <summary>After a step: keeps <paramref name="now"/>, the thread's context, if the step changed it from <paramref name="before"/>.</summary>
-    internal void KeepExecutionContext(ExecutionContext? now, ExecutionContext? before)
+    /// <summary>Keeps <paramref name="context"/> as the one to run under (after a step that changed it, or at setup).</summary>
+    internal void KeepExecutionContext(ExecutionContext? context)
     {
-        if (now == before)
+        if (context == _scheduler.AmbientExecutionContext)
         {
-            return;
-        }
-
-        if (now is null)
-        {
-            _cold!.ExecutionContext = null;
-            _bits &= ~HasExecutionContextBit;
+            if ((_bits & HasExecutionContextBit) != 0)
+            {
+                _cold!.ExecutionContext = null;
+                _bits &= ~HasExecutionContextBit;
+            }
         }
         else
         {
-            Cold.ExecutionContext = now;
+            Cold.ExecutionContext = context;
             _bits |= HasExecutionContextBit;
         }
     }
@@ -57,7 +53,7 @@ public sealed partial class Tasklet
     {
         var body = HardBody!;
         _body = null;
-        if (ExecutionContextOrNull is { } context)
+        if (ExecutionContextToRun is { } context)
         {
             ExecutionContext.Restore(context);
         }

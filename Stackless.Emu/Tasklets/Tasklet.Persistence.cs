@@ -75,15 +75,10 @@ public sealed partial class Tasklet
     /// </summary>
     /// <exception cref="UnpicklingException">The data is invalid, names a type of an assembly not allowed by
     /// <paramref name="options"/>, or was written by a different build of a frame's code.</exception>
-    public static Tasklet Load(byte[] data, PickleOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        using var stream = new MemoryStream(data, writable: false);
-        return Load(stream, options);
-    }
+    public static Tasklet Load(byte[] data, PickleOptions options) => new TaskletPickler(options).Load(data).FirstTasklet;
 
     /// <summary>Loads a tasklet pickled by <see cref="Dump(Stream, PickleOptions)"/>; see <see cref="Load(byte[], PickleOptions)"/>.</summary>
-    public static Tasklet Load(Stream stream, PickleOptions options) => new TaskletPickler(options).Load(stream).Tasklets[0];
+    public static Tasklet Load(Stream stream, PickleOptions options) => new TaskletPickler(options).Load(stream).FirstTasklet;
 
     /// <summary>Whether the tasklet can be pickled; see <see cref="Restorable"/>.</summary>
     private bool IsRestorable() => FrameChain.Of(this).Problem is null;
@@ -101,6 +96,7 @@ public sealed partial class Tasklet
         _bits |= AliveBit | StartedBit;
         ClearResume();
         SetResume(innermost);
+        CaptureExecutionContext(); // Stackless's __setstate__ gives the tasklet the loader's context
         _scheduler.RememberAlive(this);
     }
 
@@ -108,6 +104,7 @@ public sealed partial class Tasklet
     internal void AdoptAlive()
     {
         _bits |= AliveBit;
+        CaptureExecutionContext();
         _scheduler.RememberAlive(this);
     }
 }

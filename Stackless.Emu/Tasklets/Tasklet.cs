@@ -103,8 +103,6 @@ public sealed partial class Tasklet
         {
             Cold.BatonSignal = new SemaphoreSlim(0, 1);
         }
-
-        CaptureExecutionContext();
     }
 
     /// <summary>Creates the main tasklet of <paramref name="scheduler"/>.</summary>

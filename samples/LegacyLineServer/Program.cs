@@ -24,7 +24,7 @@ using var watchdog = new Timer(
     Timeout.InfiniteTimeSpan);
 
 ThreadPool.SetMinThreads(Math.Max(Environment.ProcessorCount, 8), 8);
-Scheduler.HardTaskletStackSize = 256 * 1024; // 1,000 threads x 256 KB of reserved stack
+StacklessSettings.HardTaskletStackSize = 256 * 1024; // 1,000 threads x 256 KB of reserved stack
 using var listener = new CooperativeTcpListener(IPAddress.Loopback, 0);
 listener.Start(backlog: 2048);
 var port = listener.Port;

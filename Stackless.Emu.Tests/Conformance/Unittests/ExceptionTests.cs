@@ -148,5 +148,20 @@ public class ExceptionTests
             Assert.False(copy.Alive);
         }
     });
-}
 
+    [Fact]
+    [StacklessTest(File, "TestExcStatePickling.test_tasklet_reduce_wo_exc", "pickle.tasklet", "tasklet.__reduce__")]
+    public void Test_tasklet_reduce_wo_exc() => Isolated.Run(() =>
+    {
+        // Stackless: the exception-state slots of a new tasklet's __reduce__ state are all None. Here: the pickle of a new
+        // tasklet holds no exception anywhere, and its copy runs to its end without one.
+        var t = new Tasklet([PickleDelegateTarget] () => Task.CompletedTask).Setup();
+        var data = t.Dump();
+        Assert.DoesNotContain("$exception", System.Text.Encoding.UTF8.GetString(data), StringComparison.Ordinal);
+        var copy = Tasklet.Load(data, new PickleOptions().AllowAssemblyOf<ExceptionTests>());
+        t.Kill();
+        copy.Insert();
+        Scheduler.Run();
+        Assert.False(copy.Alive);
+    });
+}

@@ -478,7 +478,7 @@ public class MiscellTests
         var s = Tasklet.Spawn(() => Task.CompletedTask);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(s.Run);
+            AssertSwitchTrap(() => s.Run());
         }
 
         s.Run();
@@ -494,7 +494,7 @@ public class MiscellTests
         Assert.True(s.Paused);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(s.Run);
+            AssertSwitchTrap(() => s.Run());
         }
 
         Assert.True(s.Paused);
@@ -602,7 +602,7 @@ public class MiscellTests
         var s = Tasklet.Spawn(() => Task.CompletedTask);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(s.Run);
+            AssertSwitchTrap(() => s.Run());
         }
 
         s.Run();
@@ -1492,7 +1492,7 @@ public class MiscellTests
         Assert.False(t.Paused);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(t.Switch);
+            AssertSwitchTrap(() => t.Switch());
         }
 
         Assert.False(t.Paused);
@@ -1541,7 +1541,7 @@ public class MiscellTests
         Assert.True(t.Paused);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(t.Switch);
+            AssertSwitchTrap(() => t.Switch());
         }
 
         Assert.True(t.Paused);

@@ -6,8 +6,6 @@ namespace Stackless.Emu.Tests.Conformance.Unittests;
 public class MiscellTests
 {
     private const string File = "Stackless/unittests/test_miscell.py";
-    private const string NoSwitchTrap = "Not built yet: switch_trap";
-    private const string NoErrorHandler = "Not built yet: error handler (set_error_handler)";
     private const string DeadThreadTasklets = "Cannot hold: tasklets are bound to their creating thread's scheduler (no bind_thread), and a tasklet keeps its thread id and scheduler after its thread ends (Stackless sets thread_id to -1 and kills or strands it), so a tasklet without a thread state cannot be produced";
 
     // ---------------------------------------------------------------- TestWatchdog
@@ -425,7 +423,7 @@ public class MiscellTests
         Assert.Contains("switch_trap", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_schedule", "stackless.switch_trap", "stackless.schedule", "stackless.run")]
     public void SwitchTrap_test_schedule() => Isolated.Run(() =>
     {
@@ -438,7 +436,7 @@ public class MiscellTests
         Scheduler.Run();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_schedule_remove", "stackless.switch_trap", "stackless.schedule_remove", "tasklet.insert")]
     public void SwitchTrap_test_schedule_remove() => Isolated.Run(() =>
     {
@@ -457,7 +455,7 @@ public class MiscellTests
         Assert.True(main.Scheduled);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run", "stackless.switch_trap", "stackless.run")]
     public void SwitchTrap_test_run() => Isolated.Run(() =>
     {
@@ -471,7 +469,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run_specific", "stackless.switch_trap", "tasklet.run")]
     public void SwitchTrap_test_run_specific() => Isolated.Run(() =>
     {
@@ -485,7 +483,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run_paused", "stackless.switch_trap", "tasklet.run", "tasklet.bind", "tasklet.paused")]
     public void SwitchTrap_test_run_paused() => Isolated.Run(() =>
     {
@@ -503,7 +501,7 @@ public class MiscellTests
         s.Kill();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_send", "stackless.switch_trap", "channel.send")]
     public void SwitchTrap_test_send() => Isolated.Run(() =>
     {
@@ -518,7 +516,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_send_throw", "stackless.switch_trap", "channel.send_throw")]
     public void SwitchTrap_test_send_throw() => Isolated.Run(() =>
     {
@@ -533,7 +531,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_receive", "stackless.switch_trap", "channel.receive")]
     public void SwitchTrap_test_receive() => Isolated.Run(() =>
     {
@@ -548,7 +546,7 @@ public class MiscellTests
         Scheduler.Run();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_receive_throw", "stackless.switch_trap", "channel.receive", "channel.send_throw")]
     public void SwitchTrap_test_receive_throw() => Isolated.Run(() =>
     {
@@ -563,7 +561,7 @@ public class MiscellTests
         Scheduler.Run();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_raise_exception", "stackless.switch_trap", "tasklet.raise_exception")]
     public void SwitchTrap_test_raise_exception() => Isolated.Run(() =>
     {
@@ -579,7 +577,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_kill", "stackless.switch_trap", "tasklet.kill", "stackless.TaskletExit")]
     public void SwitchTrap_test_kill() => Isolated.Run(() =>
     {
@@ -595,7 +593,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run2", "stackless.switch_trap", "tasklet.run")]
     public void SwitchTrap_test_run2() => Isolated.Run(() =>
     {
@@ -847,7 +845,7 @@ public class MiscellTests
         }
     }
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_set", "stackless.set_error_handler")]
     public void ErrorHandler_test_set() => Isolated.Run(() =>
     {
@@ -857,7 +855,7 @@ public class MiscellTests
         Assert.Null(PendingApi.SetErrorHandler(null));
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_handler", "stackless.set_error_handler", "stackless.run")]
     public void ErrorHandler_test_handler() => Isolated.Run(() =>
     {
@@ -873,7 +871,7 @@ public class MiscellTests
         Assert.True(state.Handled);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_borken_handler", "stackless.set_error_handler", "stackless.run")]
     public void ErrorHandler_test_broken_handler() => Isolated.Run(() =>
     {
@@ -890,7 +888,7 @@ public class MiscellTests
         Assert.True(state.Handled);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_early_hrow", "stackless.set_error_handler", "tasklet.throw")]
     public void ErrorHandler_test_early_throw() => Isolated.Run(() =>
     {
@@ -906,7 +904,7 @@ public class MiscellTests
         Assert.True(state.Handled);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_getcurrent", "stackless.set_error_handler", "tasklet.throw", "tasklet.run", "stackless.getcurrent")]
     public void ErrorHandler_test_getcurrent() => Isolated.Run(() =>
     {
@@ -930,7 +928,7 @@ public class MiscellTests
         Assert.Same(s, state.HandledTasklet);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_throw_pending", "stackless.set_error_handler", "tasklet.throw", "tasklet.run", "stackless.schedule")]
     public void ErrorHandler_test_throw_pending() => Isolated.Run(() =>
     {
@@ -1483,7 +1481,7 @@ public class MiscellTests
         Assert.True(state.Finished);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_trapped", "tasklet.switch", "stackless.switch_trap", "tasklet.paused")]
     public void Test_switch_trapped() => Isolated.Run(() =>
     {
@@ -1500,7 +1498,7 @@ public class MiscellTests
         Assert.True(state.Finished);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_self_trapped", "tasklet.switch", "stackless.switch_trap")]
     public void Test_switch_self_trapped() => Isolated.Run(() =>
     {
@@ -1513,7 +1511,7 @@ public class MiscellTests
         Assert.Same(t, Tasklet.Current);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_blocked_trapped", "tasklet.switch", "stackless.switch_trap", "tasklet.blocked")]
     public void Test_switch_blocked_trapped() => Isolated.Run(() =>
     {
@@ -1532,7 +1530,7 @@ public class MiscellTests
         Assert.True(state.Finished);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_paused_trapped", "tasklet.switch", "stackless.switch_trap", "tasklet.paused")]
     public void Test_switch_paused_trapped() => Isolated.Run(() =>
     {

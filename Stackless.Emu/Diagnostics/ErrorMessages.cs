@@ -24,6 +24,11 @@ internal static class ErrorMessages
     public const string SetupOtherThread = "cannot setup or insert a tasklet of another thread";
     public const string ThreadEnded = "tasklet has no thread: its thread has ended, so only a kill (which just ends it) can reach it";
 
+    public const string ContextOtherThread = "tasklet belongs to a different thread: the context of another thread's current or runnable tasklet cannot be set";
+    public const string BindRunnable = "can't (re)bind a runnable tasklet";
+    public const string BindThreadCState = "tasklet has C state on its stack: a hard tasklet (its own OS thread) or a main tasklet cannot change threads";
+    public const string BadThread = "bad thread";
+
     // Scheduling (scheduling.c).
     public const string SwitchTrap =
         "switch_trap: this operation would switch to another tasklet while the thread's switch trap is set " +

@@ -34,6 +34,11 @@ public sealed partial class Tasklet
         ClearBody(keepBinding: false);
         ClearValue();
         PendingException = null; // Stackless clears the frames and their pending exception (tasklet_clear_frames)
+        if (_cold is { ContextAssigned: true } cold)
+        {
+            cold.ContextAssigned = false; // a new binding takes the context of the code that sets it up
+        }
+
         SetBody(BodyKind.Task, body);
         return this;
     }

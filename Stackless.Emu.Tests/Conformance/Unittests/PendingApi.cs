@@ -38,33 +38,6 @@ internal static class PendingApi
     /// </summary>
     public static Tasklet BindThread(Tasklet tasklet) => (Tasklet)Invoke(typeof(Tasklet), "BindThread", tasklet)!;
 
-    /// <summary>
-    /// Stackless's <c>tasklet.context_id</c> as the proposed mapping gives it: expected as the property
-    /// <c>ExecutionContext? Tasklet.ExecutionContext</c>, the context the tasklet runs under (compared by reference).
-    /// </summary>
-    public static ExecutionContext? ExecutionContextOf(Tasklet tasklet)
-    {
-        var property = typeof(Tasklet).GetProperty("ExecutionContext", BindingFlags.Public | BindingFlags.Instance)
-            ?? throw new NotSupportedException("Tasklet.ExecutionContext is not built yet");
-        return (ExecutionContext?)property.GetValue(tasklet);
-    }
-
-    /// <summary>Stackless's <c>tasklet.set_context(ctx)</c>: expected as <c>void Tasklet.SetExecutionContext(ExecutionContext)</c>.</summary>
-    public static void SetExecutionContext(Tasklet tasklet, ExecutionContext context) =>
-        Invoke(typeof(Tasklet), "SetExecutionContext", tasklet, context);
-
-    /// <summary>
-    /// Stackless's <c>tasklet.context_run(callable)</c>: expected as <c>T Tasklet.ContextRun&lt;T&gt;(Func&lt;T&gt;)</c>, which
-    /// runs the callable on the calling thread under the tasklet's context and keeps the context it leaves as the tasklet's.
-    /// </summary>
-    public static T ContextRun<T>(Tasklet tasklet, Func<T> callable)
-    {
-        var method = typeof(Tasklet).GetMethods(BindingFlags.Public | BindingFlags.Instance)
-            .FirstOrDefault(m => m.Name == "ContextRun" && m.IsGenericMethodDefinition)
-            ?? throw new NotSupportedException("Tasklet.ContextRun<T> is not built yet");
-        return (T)Call(method.MakeGenericMethod(typeof(T)), tasklet, [callable])!;
-    }
-
     private static object? Invoke(Type type, string name, object? target, params object?[] args)
     {
         var method = type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance)

@@ -30,7 +30,15 @@ public sealed partial class Tasklet
             throw new InvalidOperationException("A hard tasklet's body is synchronous: create it with Tasklet.CreateHard(Action).");
         }
 
-        Scheduler.ForgetAlive(this);
+        if (_scheduler.OwnerEnded)
+        {
+            _scheduler.ForgetAliveOfEndedThread(this);
+        }
+        else
+        {
+            Scheduler.ForgetAlive(this);
+        }
+
         ClearBody(keepBinding: false);
         ClearValue();
         PendingException = null; // Stackless clears the frames and their pending exception (tasklet_clear_frames)
@@ -45,10 +53,35 @@ public sealed partial class Tasklet
 
     /// <summary>Makes the bound tasklet alive and appends it to the runnable queue (Stackless's <c>setup</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is already alive, or not bound.</exception>
+    /// <remarks>A tasklet of another thread is set up in its own thread (Stackless issue #60): at once while that thread
+    /// waits (parked or idle), else shortly after the call returns; its <see cref="Alive"/> is true on return either way.</remarks>
     public Tasklet Setup()
     {
-        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
-        if (Alive)
+        if (IsRemote)
+        {
+            if (_scheduler.OwnerEnded)
+            {
+                throw new InvalidOperationException(ErrorMessages.ThreadEnded);
+            }
+
+            CheckCanSetup();
+            if (!_scheduler.TryApplyWhileParked(this, static t => t.SetupOnOwnThread()))
+            {
+                _bits |= AliveBit; // alive from now on, as in Stackless; its own thread schedules it
+                PostToOwnThread(static t => t.SetupOnOwnThread());
+            }
+
+            return this;
+        }
+
+        CheckCanSetup();
+        SetupOnOwnThread();
+        return this;
+    }
+
+    private void CheckCanSetup()
+    {
+        if (HasFrames)
         {
             throw new InvalidOperationException(ErrorMessages.SetupAlive);
         }
@@ -57,6 +90,15 @@ public sealed partial class Tasklet
         {
             throw new InvalidOperationException(ErrorMessages.SetupUnbound);
         }
+    }
+
+    /// <summary>Makes the tasklet alive and runnable, on its own thread (or while that thread is parked).</summary>
+    private void SetupOnOwnThread()
+    {
+        if (Scheduled)
+        {
+            return; // set up already
+        }
 
         _bits |= AliveBit;
         PendingException = null; // Stackless's setup sets the tempval to None
@@ -64,18 +106,22 @@ public sealed partial class Tasklet
         CaptureExecutionContext();
         Scheduler.RememberAlive(this);
         Scheduler.AppendRunnable(this);
-        return this;
     }
 
     /// <summary>Appends the tasklet to the end of the runnable queue if it is not scheduled yet (Stackless's <c>insert</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked or dead.</exception>
-    /// <remarks>A tasklet of another thread is appended to its own thread's queue, shortly after the call returns.</remarks>
+    /// <remarks>A tasklet of another thread is appended to its own thread's queue: at once while that thread waits (idle in
+    /// its scheduler, in <see cref="Scheduler.ParkThread"/>), otherwise shortly after the call returns.</remarks>
     public Tasklet Insert()
     {
         CheckRunnable();
         if (IsRemote)
         {
-            PostToOwnThread(static t => t.InsertOnOwnThread());
+            if (!_scheduler.TryApplyWhileParked(this, static t => t.InsertOnOwnThread()))
+            {
+                PostToOwnThread(static t => t.InsertOnOwnThread());
+            }
+
             return this;
         }
 
@@ -98,12 +144,17 @@ public sealed partial class Tasklet
 
     /// <summary>Takes the tasklet out of the runnable queue; it becomes paused (Stackless's <c>remove</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked on a channel, or is the current tasklet.</exception>
-    /// <remarks>A tasklet of another thread is removed by its own scheduler, shortly after the call returns.</remarks>
+    /// <remarks>A tasklet of another thread is removed at once while that thread waits (idle in its scheduler, in
+    /// <see cref="Scheduler.ParkThread"/>) or has ended; otherwise by its own scheduler, shortly after the call returns.</remarks>
     public Tasklet Remove()
     {
         if (IsRemote)
         {
-            PostToOwnThread(static t => t.RemoveOnOwnThread());
+            if (!_scheduler.TryApplyWhileParked(this, static t => t.RemoveOnOwnThread()))
+            {
+                PostToOwnThread(static t => t.RemoveOnOwnThread());
+            }
+
             return this;
         }
 
@@ -242,7 +293,11 @@ public sealed partial class Tasklet
 
     private void CheckRebind(bool unbinding)
     {
-        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        if (!_scheduler.OwnerEnded)
+        {
+            Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
+        }
+
         if (IsCurrent)
         {
             throw new InvalidOperationException(ErrorMessages.BindCurrent);
@@ -258,7 +313,7 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(unbinding ? ErrorMessages.UnbindMain : ErrorMessages.BindCurrent);
         }
 
-        if (Kind == TaskletKind.Hard && Started && Alive)
+        if (Kind == TaskletKind.Hard && Started && HasFrames)
         {
             throw new InvalidOperationException(ErrorMessages.BindHardState);
         }

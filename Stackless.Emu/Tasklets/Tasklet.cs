@@ -152,8 +152,14 @@ public sealed partial class Tasklet
         }
     }
 
-    /// <summary>True from <see cref="Setup"/> until the body has finished (Stackless's <c>alive</c>).</summary>
-    public bool Alive => (_bits & AliveBit) != 0;
+    /// <summary>
+    /// True from <see cref="Setup"/> until the body has finished (Stackless's <c>alive</c>); false while the tasklet's
+    /// thread has ended, as in Stackless, where <see cref="BindThread"/> makes such a tasklet alive again.
+    /// </summary>
+    public bool Alive => (_bits & AliveBit) != 0 && !_scheduler.OwnerEnded;
+
+    /// <summary>Whether the tasklet has a body in progress or set up, whether or not its thread has ended (Stackless: it has frames).</summary>
+    internal bool HasFrames => (_bits & AliveBit) != 0;
 
     /// <summary>True while waiting in a channel's queue or for foreign I/O (Stackless's <c>blocked</c>).</summary>
     public bool Blocked => Wait is TaskletWait.Channel or TaskletWait.ChannelServed or TaskletWait.Io;
@@ -206,7 +212,7 @@ public sealed partial class Tasklet
     };
 
     /// <summary>The managed thread id of the thread this tasklet belongs to; -1 once that thread has ended (as in Stackless).</summary>
-    public int ThreadId => _scheduler.OwnerThread.IsAlive ? _scheduler.ThreadId : -1;
+    public int ThreadId => _scheduler.OwnerEnded ? -1 : _scheduler.ThreadId;
 
     /// <summary>
     /// A free value slot (Stackless's <c>tempval</c>). A <see cref="Bomb"/> stored here explodes in this tasklet

@@ -115,15 +115,23 @@ internal sealed class RemoteThread : IDisposable
             }
 
             _ready.Set();
-            while (!_shutdown.Wait(scheduling ? 1 : 50))
+
+            // Python's time.sleep and Event.wait release the GIL: other threads change this thread's tasklets meanwhile.
+            if (scheduling)
             {
-                if (scheduling)
+                while (!_shutdown.IsSet)
                 {
                     Scheduler.Run();
+                    Scheduler.ParkThread(() => _shutdown.Wait(1));
                 }
             }
+            else
+            {
+                Scheduler.ParkThread(_shutdown.Wait);
+            }
 
-            foreach (var t in Scheduler.AliveTasklets().Where(t => !t.IsMain))
+            // The thread ends: Stackless kills its tasklets with C state (hard tasklets); soft ones simply stop.
+            foreach (var t in Scheduler.AliveTasklets().Where(t => t.Kind == TaskletKind.Hard))
             {
                 try
                 {

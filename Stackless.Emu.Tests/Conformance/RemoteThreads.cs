@@ -117,8 +117,11 @@ internal sealed class LingeringThread : IDisposable
                 _error = e;
             }
 
-            ready.Set();
-            Scheduler.ParkThread(_shutdown.Wait); // Python's Event.wait releases the GIL: other threads change our tasklets meanwhile
+            Scheduler.ParkThread(() =>
+            {
+                ready.Set();
+                _shutdown.Wait();
+            }); // Python's Event.wait releases the GIL: other threads change our tasklets meanwhile
 
             // The thread ends: Stackless kills its tasklets with C state (hard tasklets); soft ones simply stop.
             foreach (var t in Scheduler.AliveTasklets().Where(t => t.Kind == TaskletKind.Hard))

@@ -41,6 +41,7 @@ internal sealed partial class ThreadScheduler
         lock (_parkLock)
         {
             _parked = true;
+            Monitor.PulseAll(_parkLock); // a thread waiting in AwaitRemote may now perform its operation itself
         }
     }
 
@@ -81,6 +82,51 @@ internal sealed partial class ThreadScheduler
         return true;
     }
 
-    /// <summary>Whether the owner thread is inside its scheduler (it will serve its inbox soon), read from another thread.</summary>
-    public bool OwnerDriving => Volatile.Read(ref _driveDepth) > 0;
+
+    /// <summary>
+    /// From another thread: has <paramref name="request"/> performed on this scheduler and returns when it is done. It is
+    /// posted to the inbox; if the owner parks (or ends) before serving it, the caller performs it itself, under the park lock.
+    /// </summary>
+    public void AwaitRemote(RemoteOperation request)
+    {
+        PostAction(() =>
+        {
+            if (request.TryClaim())
+            {
+                request.Run();
+            }
+
+            lock (_parkLock)
+            {
+                request.Done = true;
+                Monitor.PulseAll(_parkLock);
+            }
+        });
+
+        var wake = false;
+        lock (_parkLock)
+        {
+            while (!request.Done)
+            {
+                if ((_parked || OwnerEnded) && request.TryClaim())
+                {
+                    request.Run();
+                    request.Done = true;
+                    wake = !OwnerEnded;
+                    break;
+                }
+
+                // Woken by Park or by the owner's completion; the period only notices an owner that ended without either.
+                Monitor.Wait(_parkLock, RemoteRecheckMilliseconds);
+            }
+        }
+
+        if (wake)
+        {
+            PostAction(static () => { });
+        }
+    }
+
+    /// <summary>How often a thread waiting in <see cref="AwaitRemote"/> checks whether the owner thread has ended.</summary>
+    private const int RemoteRecheckMilliseconds = 50;
 }

@@ -13,13 +13,12 @@ public sealed partial class Tasklet
     /// <param name="threadId">The managed thread id of a thread that has a scheduler, or -1 for the calling thread.</param>
     /// <remarks>
     /// The tasklet's thread gives it up at once when that thread waits (idle in its scheduler, in
-    /// <see cref="Scheduler.ParkThread"/>) or has ended; when it is running, the caller waits until it next serves its inbox.
+    /// <see cref="Scheduler.ParkThread"/>) or has ended; when it is running, the caller waits until it serves its inbox or parks.
     /// The tasklet keeps the execution context it runs under.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="threadId"/> names no live thread with a scheduler ("bad thread").</exception>
     /// <exception cref="InvalidOperationException">The tasklet is runnable or current ("can't (re)bind a runnable tasklet"),
-    /// is waiting for I/O, or has C state: a main tasklet, or a started hard tasklet, whose OS thread cannot change;
-    /// or its thread is running code outside its scheduler, where it cannot give the tasklet up.</exception>
+    /// is waiting for I/O, or has C state: a main tasklet, or a started hard tasklet, whose OS thread cannot change.</exception>
     public Tasklet BindThread(int threadId = -1)
     {
         var caller = ThreadScheduler.Current;
@@ -45,9 +44,9 @@ public sealed partial class Tasklet
         {
             MoveTo(target);
         }
-        else if (!old.TryApplyWhileParked(this, t => t.MoveTo(target)))
+        else
         {
-            MoveFromRunningThread(caller, old, target);
+            ApplyOnOwnThreadAndWait(t => t.MoveTo(target));
         }
 
         return this;
@@ -113,54 +112,6 @@ public sealed partial class Tasklet
             {
                 target.PostAction(() => target.RememberAlive(this));
             }
-        }
-    }
-
-    /// <summary>Has the running thread of <paramref name="old"/> give this tasklet up, waiting (parked) until it has.</summary>
-    private void MoveFromRunningThread(ThreadScheduler caller, ThreadScheduler old, ThreadScheduler target)
-    {
-        if (!old.OwnerDriving)
-        {
-            throw new InvalidOperationException(
-                $"{ErrorMessages.BindRunnable}: its thread is running code outside its scheduler, where it cannot give the tasklet up; " +
-                "bind it while that thread waits (in its scheduler, or in Scheduler.ParkThread), or from that thread");
-        }
-
-        SchedulerRegistry.Join(caller, old);
-        using var done = new ManualResetEventSlim();
-        Exception? error = null;
-        old.PostAction(() =>
-        {
-            try
-            {
-                MoveTo(target);
-            }
-#pragma warning disable CA1031 // Handed to the caller, which raises it.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                error = ex;
-            }
-            finally
-            {
-                done.Set();
-            }
-        });
-
-        // Parked meanwhile, so that a thread doing the same to one of ours does not wait for us.
-        caller.Park();
-        try
-        {
-            done.Wait();
-        }
-        finally
-        {
-            caller.Unpark();
-        }
-
-        if (error is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         }
     }
 }

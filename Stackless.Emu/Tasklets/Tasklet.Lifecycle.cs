@@ -21,8 +21,23 @@ public sealed partial class Tasklet
     /// Binds the tasklet to <paramref name="body"/>, or unbinds it when null (Stackless's <c>bind</c>). An alive,
     /// paused tasklet loses its progress without running its <c>finally</c> blocks, as in Stackless.
     /// </summary>
+    /// <remarks>A tasklet of another thread is bound by that thread: at once while it waits (idle in its scheduler, in
+    /// <see cref="Scheduler.ParkThread"/>) or has ended, otherwise when it next serves its inbox, the caller waiting.</remarks>
     /// <exception cref="InvalidOperationException">The tasklet is current, scheduled, main, or a started hard tasklet.</exception>
     public Tasklet Bind(Func<Task>? body)
+    {
+        if (IsRemote)
+        {
+            // Another thread's tasklet is bound by its own thread (at once while that thread waits or has ended).
+            ApplyOnOwnThreadAndWait(t => t.BindHere(body));
+            return this;
+        }
+
+        BindHere(body);
+        return this;
+    }
+
+    private void BindHere(Func<Task>? body)
     {
         CheckRebind(body is null);
         if (Kind == TaskletKind.Hard)
@@ -32,6 +47,11 @@ public sealed partial class Tasklet
 
         if (_scheduler.OwnerEnded)
         {
+            if (Wait == TaskletWait.Runnable)
+            {
+                _scheduler.RemoveRunnable(this); // its place in the ended thread's queue
+            }
+
             _scheduler.ForgetAliveOfEndedThread(this);
         }
         else
@@ -48,7 +68,6 @@ public sealed partial class Tasklet
         }
 
         SetBody(BodyKind.Task, body);
-        return this;
     }
 
     /// <summary>Makes the bound tasklet alive and appends it to the runnable queue (Stackless's <c>setup</c>).</summary>
@@ -102,7 +121,11 @@ public sealed partial class Tasklet
 
         _bits |= AliveBit;
         PendingException = null; // Stackless's setup sets the tempval to None
-        _scheduler.MarkMainFlow(_scheduler.Executing);
+        if (!IsRemote)
+        {
+            _scheduler.MarkMainFlow(_scheduler.Executing);
+        }
+
         CaptureExecutionContext();
         Scheduler.RememberAlive(this);
         Scheduler.AppendRunnable(this);
@@ -293,11 +316,6 @@ public sealed partial class Tasklet
 
     private void CheckRebind(bool unbinding)
     {
-        if (!_scheduler.OwnerEnded)
-        {
-            Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
-        }
-
         if (IsCurrent)
         {
             throw new InvalidOperationException(ErrorMessages.BindCurrent);

@@ -167,8 +167,8 @@ public sealed partial class Tasklet
     /// <summary>True while waiting for a foreign awaitable (I/O) to complete; such a tasklet also reports <see cref="Blocked"/>.</summary>
     public bool BlockedOnIO => Wait == TaskletWait.Io;
 
-    /// <summary>True when runnable or blocked (Stackless's <c>scheduled</c>).</summary>
-    public bool Scheduled => Wait != TaskletWait.None;
+    /// <summary>True when runnable or blocked (Stackless's <c>scheduled</c>); a runnable tasklet of a thread that has ended is not.</summary>
+    public bool Scheduled => Wait != TaskletWait.None && !(Wait == TaskletWait.Runnable && _scheduler.OwnerEnded);
 
     /// <summary>True when alive but neither runnable nor blocked (Stackless's <c>paused</c>).</summary>
     public bool Paused => Alive && Wait == TaskletWait.None;
@@ -198,7 +198,7 @@ public sealed partial class Tasklet
     /// </summary>
     public Tasklet? Next => Wait switch
     {
-        TaskletWait.Runnable => NextLink,
+        TaskletWait.Runnable => _scheduler.OwnerEnded ? null : NextLink,
         TaskletWait.Channel => NextLink == WaitingOnChannel?.Head ? null : NextLink,
         _ => null,
     };
@@ -206,7 +206,7 @@ public sealed partial class Tasklet
     /// <summary>The previous tasklet in the chain this tasklet is in, or null (before the first waiter of a channel).</summary>
     public Tasklet? Prev => Wait switch
     {
-        TaskletWait.Runnable => PrevLink,
+        TaskletWait.Runnable => _scheduler.OwnerEnded ? null : PrevLink,
         TaskletWait.Channel => this == WaitingOnChannel?.Head ? null : PrevLink,
         _ => null,
     };

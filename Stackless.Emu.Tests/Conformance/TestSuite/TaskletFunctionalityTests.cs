@@ -155,15 +155,16 @@ public class TaskletFunctionalityTests
         Assert.True(t.SetAtomic(false));
     });
 
-    [Fact(Skip = "Cannot hold: the emulation has no Tasklet.BindThread (bind_thread): tasklets are bound to their creating thread's scheduler for life")]
+    [Fact]
     [StacklessTest(TaskletFunctionality, "TaskletTest.testSig_bind_thread", "tasklet.bind_thread")]
     public void TestSig_bind_thread() => Isolated.Run(() =>
     {
-        // Intended: t.BindThread() and t.BindThread(-1) on a paused tasklet of this thread succeed and keep its thread.
-        var t = Paused(Nop);
+        // bind_thread([thread_id]): bind_thread() and bind_thread(-1) on a tasklet of this thread keep its thread.
+        var t = new Tasklet(Nop);
+        Assert.Same(t, t.BindThread());
+        Assert.Same(t, t.BindThread(-1));
+        Assert.Same(t, t.BindThread(threadId: -1));
         Assert.Equal(Environment.CurrentManagedThreadId, t.ThreadId);
-        t.Kill();
-        Assert.Fail("Tasklet.BindThread has no C# form yet");
     });
 
     [Fact]

@@ -283,11 +283,12 @@ public class TaskletThreadTests
     [StacklessTest(TaskletThread, "DeadThreadTest.test_methods_on_dead", "tasklet.alive", "tasklet.paused", "tasklet.blocked", "tasklet.scheduled", "tasklet.restorable", "tasklet.atomic", "tasklet.block_trap", "tasklet.ignore_nesting", "tasklet.next", "tasklet.prev", "tasklet.bind", "tasklet.remove", "tasklet.setup", "tasklet.insert", "tasklet.run", "tasklet.switch", "tasklet.raise_exception", "tasklet.throw", "tasklet.set_atomic", "tasklet.set_ignore_nesting", "tasklet.thread_id")]
     public void Test_methods_on_dead() => Isolated.Run(() =>
     {
-        var thread = new RemoteThread(() => Tasklet.Spawn(Nop).Remove());
+        var thread = new RemoteThread(() => Tasklet.Spawn(Nop)); // runnable when its thread ends
         var t = thread.Tasklet;
         thread.Join();
         Assert.Equal(-1, t.ThreadId);
         CheckFlags(t);
+        Assert.True(t.Restorable);
         Assert.Null(t.Next);
         Assert.Null(t.Prev);
         t.Bind(null);

@@ -114,11 +114,10 @@ internal sealed class RemoteThread : IDisposable
                 _error = ex;
             }
 
-            _ready.Set();
-
             // Python's time.sleep and Event.wait release the GIL: other threads change this thread's tasklets meanwhile.
             if (scheduling)
             {
+                _ready.Set();
                 while (!_shutdown.IsSet)
                 {
                     Scheduler.Run();
@@ -127,7 +126,11 @@ internal sealed class RemoteThread : IDisposable
             }
             else
             {
-                Scheduler.ParkThread(_shutdown.Wait);
+                Scheduler.ParkThread(() =>
+                {
+                    _ready.Set();
+                    _shutdown.Wait();
+                });
             }
 
             // The thread ends: Stackless kills its tasklets with C state (hard tasklets); soft ones simply stop.

@@ -6,7 +6,6 @@ namespace Stackless.Emu.Tests.Conformance.Unittests;
 public class MiscellTests
 {
     private const string File = "Stackless/unittests/test_miscell.py";
-    private const string DeadThreadTasklets = "Cannot hold: tasklets are bound to their creating thread's scheduler (no bind_thread), and a tasklet keeps its thread id and scheduler after its thread ends (Stackless sets thread_id to -1 and kills or strands it), so a tasklet without a thread state cannot be produced";
 
     // ---------------------------------------------------------------- TestWatchdog
 
@@ -682,7 +681,7 @@ public class MiscellTests
         Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
     });
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_thread_without_main_tasklet", "tasklet.kill", "tasklet.bind_thread", "tasklet.blocked")]
     public void Test_kill_thread_without_main_tasklet() => Isolated.Run(() =>
     {
@@ -713,68 +712,64 @@ public class MiscellTests
         thread.Join();
     });
 
-    private static void KillWithoutThreadState(bool hard, bool block)
+    private static void KillWithoutThreadState(bool hard, bool block) => Isolated.Run(() =>
     {
         var channel = new Channel();
         var loop = true;
-        Tasklet? tlet = null;
+
+        // Python's bind(task, ()) sets the tasklet up without scheduling it; the other thread binds it and runs it.
+        var tlet = hard
+            ? Tasklet.CreateHard(() =>
+            {
+                while (Volatile.Read(ref loop))
+                {
+                    try
+                    {
+                        if (block)
+                        {
+                            channel.Receive();
+                        }
+                        else
+                        {
+                            Tasklet.Main.Run();
+                        }
+                    }
+                    catch (TaskletExit)
+                    {
+                    }
+                }
+            }).Setup().Remove()
+            : new Tasklet(async () =>
+            {
+                while (Volatile.Read(ref loop))
+                {
+                    try
+                    {
+                        if (block)
+                        {
+                            await channel.ReceiveAsync();
+                        }
+                        else
+                        {
+                            await Tasklet.Main.RunAsync();
+                        }
+                    }
+                    catch (TaskletExit)
+                    {
+                    }
+                }
+            }).Setup().Remove();
         var thread = new Thread(() =>
         {
-            if (hard)
-            {
-                tlet = Tasklet.SpawnHard(() =>
-                {
-                    while (Volatile.Read(ref loop))
-                    {
-                        try
-                        {
-                            if (block)
-                            {
-                                channel.Receive();
-                            }
-                            else
-                            {
-                                Tasklet.Main.Run();
-                            }
-                        }
-                        catch (TaskletExit)
-                        {
-                        }
-                    }
-                });
-            }
-            else
-            {
-                tlet = Tasklet.Spawn(async () =>
-                {
-                    while (Volatile.Read(ref loop))
-                    {
-                        try
-                        {
-                            if (block)
-                            {
-                                await channel.ReceiveAsync();
-                            }
-                            else
-                            {
-                                await Tasklet.Main.RunAsync();
-                            }
-                        }
-                        catch (TaskletExit)
-                        {
-                        }
-                    }
-                });
-            }
-
+            tlet.BindThread();
             tlet.Run();
         })
-        { IsBackground = true };
+        { IsBackground = true, Name = "other thread" };
         thread.Start();
-        thread.Join();
+        Scheduler.ParkThread(thread.Join); // Python's join releases the GIL: the other thread binds our tasklet meanwhile
 
         Volatile.Write(ref loop, false);
-        Assert.Equal(block, tlet!.Blocked);
+        Assert.Equal(block, tlet.Blocked);
         Assert.False(tlet.Alive);
         Assert.Equal(-1, tlet.ThreadId);
         var error = Assert.ThrowsAny<InvalidOperationException>(() => tlet.Throw(new TaskletExit(), pending: true));
@@ -785,21 +780,21 @@ public class MiscellTests
         Assert.Null(tlet.Next);
         Assert.Null(tlet.Prev);
         Assert.False(tlet.Alive);
-    }
+    }, checkLeftovers: false);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_nl0", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_nl0() => KillWithoutThreadState(hard: false, block: false);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_nl1", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_nl1() => KillWithoutThreadState(hard: true, block: false);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_blocked_nl0", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_blocked_nl0() => KillWithoutThreadState(hard: false, block: true);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_blocked_nl1", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_blocked_nl1() => KillWithoutThreadState(hard: true, block: true);
 
@@ -1359,7 +1354,7 @@ public class MiscellTests
         Assert.False(mainReturned);
     }
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestBind.test_unbind_fail_cstate_no_thread", "tasklet.bind", "tasklet.thread_id", "tasklet.restorable", "tasklet.nesting_level")]
     public void Test_unbind_fail_cstate_no_thread()
     {

@@ -93,8 +93,8 @@ internal static class RemoteThreads
 
 /// <summary>
 /// The test's LingeringThread: a plain thread that creates a tasklet through <paramref name="create"/> and then lingers,
-/// without scheduling, until <see cref="Join"/>. It then runs and kills what is left on its scheduler (clean-up only:
-/// the emulation does not end a thread's tasklets when the thread ends).
+/// without scheduling, in <see cref="Scheduler.ParkThread"/> (Python's Event.wait, which releases the GIL) until
+/// <see cref="Join"/>. It then ends as a Stackless thread does: its hard tasklets are killed, its soft ones simply stop.
 /// </summary>
 internal sealed class LingeringThread : IDisposable
 {
@@ -117,9 +117,14 @@ internal sealed class LingeringThread : IDisposable
                 _error = e;
             }
 
-            ready.Set();
-            _shutdown.Wait();
-            foreach (var t in Scheduler.AliveTasklets().Where(t => !t.IsMain))
+            Scheduler.ParkThread(() =>
+            {
+                ready.Set();
+                _shutdown.Wait();
+            }); // Python's Event.wait releases the GIL: other threads change our tasklets meanwhile
+
+            // The thread ends: Stackless kills its tasklets with C state (hard tasklets); soft ones simply stop.
+            foreach (var t in Scheduler.AliveTasklets().Where(t => t.Kind == TaskletKind.Hard))
             {
                 t.Kill();
             }

@@ -70,15 +70,22 @@ public partial class Channel<T>
         if (_balance < 0)
         {
             var receiver = _head!;
-            receiver.PutValueOrError(value, error);
             if (receiver.Scheduler != source.Scheduler || receiver.IsForeign || source.IsForeign)
             {
+                receiver.PutValueOrError(value, error);
                 ServeElsewhere(receiver);
                 return false;
             }
 
+            var scheduler = source.Scheduler;
+            if (scheduler.HasRareWork)
+            {
+                scheduler.ThrowIfSwitchTrapped(ScheduleAll || Preference < 0);
+            }
+
+            receiver.PutValueOrError(value, error);
             Dequeue(receiver);
-            return source.Scheduler.WakePartner(source, receiver, ScheduleAll, partnerPreferred: Preference < 0);
+            return scheduler.WakePartner(source, receiver, ScheduleAll, partnerPreferred: Preference < 0);
         }
 
         CheckCanBlock(source);
@@ -125,15 +132,22 @@ public partial class Channel<T>
         if (_balance > 0)
         {
             var sender = _head!;
-            sender.MoveValueTo<T>(source);
             if (sender.Scheduler != source.Scheduler || sender.IsForeign || source.IsForeign)
             {
+                sender.MoveValueTo<T>(source);
                 ServeElsewhere(sender);
                 return false;
             }
 
+            var scheduler = source.Scheduler;
+            if (scheduler.HasRareWork)
+            {
+                scheduler.ThrowIfSwitchTrapped(ScheduleAll || Preference > 0);
+            }
+
+            sender.MoveValueTo<T>(source);
             Dequeue(sender);
-            return source.Scheduler.WakePartner(source, sender, ScheduleAll, partnerPreferred: Preference > 0);
+            return scheduler.WakePartner(source, sender, ScheduleAll, partnerPreferred: Preference > 0);
         }
 
         CheckCanBlock(source);

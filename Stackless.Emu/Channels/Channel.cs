@@ -191,7 +191,12 @@ public partial class Channel<T> : IChannel, IChannelQueue
 
         if (!source.IsForeign)
         {
-            source.Scheduler.ThrowIfWouldDeadlock(source, callerWillFloat: false, this);
+            var scheduler = source.Scheduler;
+            scheduler.ThrowIfWouldDeadlock(source, callerWillFloat: false, this);
+            if (scheduler.HasRareWork)
+            {
+                scheduler.ThrowIfSwitchTrapped();
+            }
         }
     }
 }

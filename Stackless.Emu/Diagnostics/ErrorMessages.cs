@@ -24,6 +24,16 @@ internal static class ErrorMessages
     public const string SetupOtherThread = "cannot setup or insert a tasklet of another thread";
     public const string ThreadEnded = "tasklet has no thread: its thread has ended, so only a kill (which just ends it) can reach it";
 
+    public const string ContextOtherThread = "tasklet belongs to a different thread: the context of another thread's current or runnable tasklet cannot be set";
+    public const string BindRunnable = "can't (re)bind a runnable tasklet";
+    public const string BindThreadCState = "tasklet has C state on its stack: a hard tasklet (its own OS thread) or a main tasklet cannot change threads";
+    public const string BadThread = "bad thread";
+
+    // Scheduling (scheduling.c).
+    public const string SwitchTrap =
+        "switch_trap: this operation would switch to another tasklet while the thread's switch trap is set " +
+        "(Scheduler.SwitchTrap(n) with a non-zero level); lower it with Scheduler.SwitchTrap(-n) first.";
+
     // Beyond Stackless: dropping a tasklet that lives on elsewhere.
     public const string DiscardOtherThread = "Discard() must be called on the tasklet's own thread (e.g. through SchedulerThread.InvokeAsync)";
     public const string DiscardCurrent = "the current tasklet cannot be discarded";

@@ -24,11 +24,12 @@ internal static class FrameAwaiters
     /// <summary>The child frame a TaskletFrame awaiter (boxed) waits for, or null.</summary>
     public static FrameBox? ChildOf(object? awaiter) => awaiter is IFrameAwaiter frame ? frame.Box : null;
 
-    /// <summary>The tasklet a boxed <see cref="ReceiveAwaitable{T}"/> or <see cref="SwitchAwaitable"/> suspends, or null.</summary>
+    /// <summary>The tasklet a boxed <see cref="ReceiveAwaitable{T}"/>, <see cref="SwitchAwaitable"/> or <see cref="TempValAwaitable"/> suspends, or null.</summary>
     public static Tasklet? SuspendedBy(object? awaiter) => awaiter switch
     {
         null => null,
         SwitchAwaitable operation => operation.SuspendedTasklet,
+        TempValAwaitable operation => operation.SuspendedTasklet,
         _ when ReceiveElementType(awaiter.GetType()) is { } element =>
             ReceiveSuspenders.GetOrAdd(element, static e => Typed<Func<object, Tasklet?>>(nameof(SuspendedByReceive), e))(awaiter),
         _ => null,
@@ -55,6 +56,11 @@ internal static class FrameAwaiters
         if (awaiterType == typeof(SwitchAwaitable))
         {
             return new SwitchAwaitable(tasklet, suspends: true);
+        }
+
+        if (awaiterType == typeof(TempValAwaitable))
+        {
+            return new TempValAwaitable(tasklet, suspends: true);
         }
 
         return ReceiveAwaiters.GetOrAdd(awaiterType.GetGenericArguments()[0], static e => Typed<Func<Tasklet, object>>(nameof(MakeReceiveAwaiter), e))(tasklet);

@@ -178,7 +178,7 @@ internal static class AwaiterKinds
             return FrameAwait.Child;
         }
 
-        if (awaiter == typeof(SwitchAwaitable) || (awaiter.IsGenericType && awaiter.GetGenericTypeDefinition() == typeof(ReceiveAwaitable<>)))
+        if (awaiter == typeof(SwitchAwaitable) || awaiter == typeof(TempValAwaitable) || (awaiter.IsGenericType && awaiter.GetGenericTypeDefinition() == typeof(ReceiveAwaitable<>)))
         {
             return FrameAwait.Library;
         }

@@ -61,7 +61,7 @@ public static partial class Scheduler
         scheduler.SuspendSync(caller, scheduler.ScheduleCore(caller, remove: false));
     }
 
-    /// <summary>Asynchronous form of <see cref="Schedule"/>, for soft tasklets.</summary>
+    /// <summary>Asynchronous form of <see cref="Schedule()"/>, for soft tasklets.</summary>
     public static SwitchAwaitable ScheduleAsync()
     {
         var scheduler = ThreadScheduler.Current;
@@ -80,7 +80,7 @@ public static partial class Scheduler
         scheduler.SuspendSync(caller, scheduler.ScheduleCore(caller, remove: true));
     }
 
-    /// <summary>Asynchronous form of <see cref="ScheduleRemove"/>, for soft tasklets.</summary>
+    /// <summary>Asynchronous form of <see cref="ScheduleRemove()"/>, for soft tasklets.</summary>
     public static SwitchAwaitable ScheduleRemoveAsync()
     {
         var scheduler = ThreadScheduler.Current;

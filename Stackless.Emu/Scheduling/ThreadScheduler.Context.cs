@@ -21,6 +21,9 @@ internal sealed partial class ThreadScheduler
     [UnsafeAccessor(UnsafeAccessorKind.StaticField, Name = "Default")]
     private static extern ref ExecutionContext DefaultExecutionContext(ExecutionContext? unused);
 
+    /// <summary>The empty execution context (<c>ExecutionContext.Default</c>, no AsyncLocal values).</summary>
+    internal static ExecutionContext EmptyExecutionContext => DefaultExecutionContext(null);
+
     /// <summary>What a <see cref="Drive"/> call restores when it returns to its tasklet's own code.</summary>
     internal readonly record struct DriverState(SynchronizationContext? Context, ExecutionContext? ExecutionContext);
 

@@ -108,6 +108,11 @@ internal sealed partial class ThreadScheduler
     public Tasklet? Run(RunFrame frame)
     {
         var caller = frame.Caller;
+        if (_rare != 0)
+        {
+            ThrowIfSwitchTrapped(caller.NextLink != caller || ExternalWakePending || HasInboxWork);
+        }
+
         RemoveRunnable(caller);
         _runFrames.Add(frame);
         if (frame.HasWatchdog)
@@ -172,11 +177,21 @@ internal sealed partial class ThreadScheduler
                 return HasInboxWork;
             }
 
+            if (_rare != 0)
+            {
+                ThrowIfSwitchTrapped();
+            }
+
             MakeCurrent(next);
             return true;
         }
 
         ThrowIfWouldDeadlock(caller, callerWillFloat: true, blockingOn: null);
+        if (_rare != 0)
+        {
+            ThrowIfSwitchTrapped();
+        }
+
         RemoveRunnable(caller);
         return true;
     }
@@ -483,7 +498,7 @@ internal sealed partial class ThreadScheduler
 
         if (error is not null and not TaskletExit)
         {
-            RaiseIn(Wakeup, error);
+            RaiseTaskletError(tasklet, error);
         }
     }
 

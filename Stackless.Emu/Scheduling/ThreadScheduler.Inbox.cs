@@ -216,16 +216,24 @@ internal sealed partial class ThreadScheduler
     /// <summary>Blocks the thread until something arrives in the inbox or <paramref name="timeoutMilliseconds"/> pass, without spinning first.</summary>
     private void SleepForInbox(int timeoutMilliseconds)
     {
-        lock (_wakeLock)
+        Park(); // other threads may operate on this scheduler's tasklets directly while it sleeps (ThreadScheduler.Parking.cs)
+        try
         {
-            _driverWaiting = true;
-            Interlocked.MemoryBarrier(); // a pusher either sees _driverWaiting or its push is seen below
-            if (!HasInboxWork)
+            lock (_wakeLock)
             {
-                Monitor.Wait(_wakeLock, timeoutMilliseconds);
-            }
+                _driverWaiting = true;
+                Interlocked.MemoryBarrier(); // a pusher either sees _driverWaiting or its push is seen below
+                if (!HasInboxWork)
+                {
+                    Monitor.Wait(_wakeLock, timeoutMilliseconds);
+                }
 
-            _driverWaiting = false;
+                _driverWaiting = false;
+            }
+        }
+        finally
+        {
+            Unpark();
         }
     }
 

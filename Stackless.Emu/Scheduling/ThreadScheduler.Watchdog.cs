@@ -42,7 +42,7 @@ internal sealed partial class ThreadScheduler
     private bool AtSwitchPoint(Tasklet caller, bool mustSuspend, bool voluntary = true)
     {
         var frame = _watchdog!;
-        if (caller == frame.Caller || frame.Interrupted is not null || !frame.Caller.Alive)
+        if (caller == frame.Caller || frame.Interrupted is not null || !frame.Caller.Alive || SwitchTrapped)
         {
             return mustSuspend;
         }

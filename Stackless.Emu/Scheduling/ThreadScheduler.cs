@@ -267,9 +267,13 @@ internal sealed partial class ThreadScheduler
         ScheduleCallback = 1,
         Watchdog = 2,
         RestorableWaiters = 4,
+        SwitchTrap = 8,
     }
 
     private void SetRare(RareWork work, bool on) => _rare = on ? _rare | (int)work : _rare & ~(int)work;
+
+    /// <summary>Whether any rarely needed work is set (one field test, for the operations' rare checks).</summary>
+    public bool HasRareWork => _rare != 0;
 
     // ---- runnable chain -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ public sealed partial class Tasklet
     /// <summary>Captures the calling thread's execution context for a soft or hard tasklet being set up.</summary>
     private void CaptureExecutionContext()
     {
-        if (Kind is TaskletKind.Soft or TaskletKind.Hard)
+        if (Kind is TaskletKind.Soft or TaskletKind.Hard && _cold is not { ContextAssigned: true })
         {
             KeepExecutionContext(ExecutionContextOf(Thread.CurrentThread));
         }

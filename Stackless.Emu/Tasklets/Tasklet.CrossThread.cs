@@ -1,3 +1,5 @@
+using Stackless.Emu.Diagnostics;
+
 namespace Stackless.Emu;
 
 public sealed partial class Tasklet
@@ -15,5 +17,39 @@ public sealed partial class Tasklet
         // Threads that operate on each other's tasklets can wake each other: one group for the deadlock rule.
         SchedulerRegistry.Join(ThreadScheduler.Current, _scheduler);
         _scheduler.PostAction(() => operation(this));
+    }
+
+    /// <summary>
+    /// Performs <paramref name="operation"/> on this tasklet of another thread and returns when it is done, raising its
+    /// exception: at once while that thread waits (parked, idle in its scheduler) or has ended (Stackless changes another
+    /// thread's tasklets under the GIL); otherwise its scheduler performs it when it next serves its inbox, while the
+    /// caller waits, parked, so that a thread doing the same to one of the caller's tasklets does not wait for it; if that
+    /// thread parks first, the caller performs it then. A thread running code outside its scheduler for a long time makes
+    /// the caller wait as long (Stackless's caller would wait for the GIL).
+    /// </summary>
+    private void ApplyOnOwnThreadAndWait(Action<Tasklet> operation)
+    {
+        var owner = _scheduler;
+        if (owner.TryApplyWhileParked(this, operation))
+        {
+            return;
+        }
+
+        var caller = ThreadScheduler.Current;
+        SchedulerRegistry.Join(caller, owner);
+        var request = new RemoteOperation(this, operation);
+
+        // Parked meanwhile, so that a thread doing the same to one of the caller's tasklets does not wait for it.
+        caller.Park();
+        try
+        {
+            owner.AwaitRemote(request);
+        }
+        finally
+        {
+            caller.Unpark();
+        }
+
+        request.ThrowIfFailed();
     }
 }

@@ -15,10 +15,48 @@ public sealed partial class Tasklet
     /// waits until it has run (its foreign operation must honour the token, as the cooperative wrappers do, or the caller
     /// waits for the operation to end). A tasklet of another thread is killed by its own thread and the caller goes on
     /// (Stackless's interthread rule). True: only make it runnable; it dies when its turn comes, and the caller continues.</param>
-    public void Kill(bool pending = false) => Throw(new TaskletExit(), pending, "Tasklet.Kill()", "tasklet.KillAsync()");
+    public void Kill(bool pending = false)
+    {
+        DropFramesIfThreadEnded();
+        Throw(new TaskletExit(), pending, "Tasklet.Kill()", "tasklet.KillAsync()");
+    }
 
     /// <summary>Asynchronous form of <see cref="Kill"/>, for soft tasklets.</summary>
-    public SwitchAwaitable KillAsync(bool pending = false) => ThrowAsync(new TaskletExit(), pending);
+    public SwitchAwaitable KillAsync(bool pending = false)
+    {
+        DropFramesIfThreadEnded();
+        return ThrowAsync(new TaskletExit(), pending);
+    }
+
+    /// <summary>
+    /// Stackless's kill of a tasklet without a thread state drops its frames (it does not silently change the tasklet's
+    /// thread): the tasklet leaves its channel and its ended thread's queue and is dead; nothing of it runs.
+    /// </summary>
+    private void DropFramesIfThreadEnded()
+    {
+        if (HasFrames && !IsForeign && _scheduler.OwnerEnded)
+        {
+            _scheduler.TryApplyWhileParked(this, static t =>
+            {
+                if (!t.HasFrames)
+                {
+                    return;
+                }
+
+                if (t.WaitingOnChannel is { } channel && !channel.WithdrawForeign(t))
+                {
+                    return;
+                }
+
+                if (t.Wait == TaskletWait.Runnable)
+                {
+                    t._scheduler.RemoveRunnable(t);
+                }
+
+                t.EndWithoutThread();
+            });
+        }
+    }
 
     /// <summary>
     /// Raises <paramref name="exception"/> in this tasklet at its suspension point (Stackless's <c>throw</c>); the
@@ -104,6 +142,12 @@ public sealed partial class Tasklet
     /// <summary>Arranges for <paramref name="exception"/> to be raised in this tasklet; returns whether the caller must suspend.</summary>
     private bool ThrowCore(Tasklet caller, Exception exception, bool pending)
     {
+        if (HasFrames && !IsForeign && _scheduler != caller.Scheduler && _scheduler.OwnerEnded)
+        {
+            // Its thread has ended and it still has frames: only a kill (which drops them first) can reach it (Stackless).
+            throw new InvalidOperationException(ErrorMessages.ThreadEnded);
+        }
+
         if (!Alive)
         {
             if (exception is TaskletExit)
@@ -129,25 +173,14 @@ public sealed partial class Tasklet
 
         if (_scheduler != caller.Scheduler)
         {
-            if (!_scheduler.OwnerThread.IsAlive)
-            {
-                // Its thread has ended: a kill simply ends it (it leaves its channel); anything else cannot be delivered.
-                if (exception is not TaskletExit)
-                {
-                    throw new InvalidOperationException(ErrorMessages.ThreadEnded);
-                }
-
-                if (WaitingOnChannel is not { } channel || channel.WithdrawForeign(this))
-                {
-                    EndWithoutThread();
-                }
-
-                return false;
-            }
-
             // A tasklet of another thread is interrupted by its own scheduler; the caller goes on (Stackless's interthread kill).
             PostToOwnThread(t => t.Interrupt(exception));
             return false;
+        }
+
+        if (!pending && _scheduler.HasRareWork)
+        {
+            _scheduler.ThrowIfSwitchTrapped();
         }
 
         if (Interrupt(exception))

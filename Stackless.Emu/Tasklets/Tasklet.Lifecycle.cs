@@ -21,8 +21,23 @@ public sealed partial class Tasklet
     /// Binds the tasklet to <paramref name="body"/>, or unbinds it when null (Stackless's <c>bind</c>). An alive,
     /// paused tasklet loses its progress without running its <c>finally</c> blocks, as in Stackless.
     /// </summary>
+    /// <remarks>A tasklet of another thread is bound by that thread: at once while it waits (idle in its scheduler, in
+    /// <see cref="Scheduler.ParkThread"/>) or has ended, otherwise when it next serves its inbox, the caller waiting.</remarks>
     /// <exception cref="InvalidOperationException">The tasklet is current, scheduled, main, or a started hard tasklet.</exception>
     public Tasklet Bind(Func<Task>? body)
+    {
+        if (IsRemote)
+        {
+            // Another thread's tasklet is bound by its own thread (at once while that thread waits or has ended).
+            ApplyOnOwnThreadAndWait(t => t.BindHere(body));
+            return this;
+        }
+
+        BindHere(body);
+        return this;
+    }
+
+    private void BindHere(Func<Task>? body)
     {
         CheckRebind(body is null);
         if (Kind == TaskletKind.Hard)
@@ -30,20 +45,62 @@ public sealed partial class Tasklet
             throw new InvalidOperationException("A hard tasklet's body is synchronous: create it with Tasklet.CreateHard(Action).");
         }
 
-        Scheduler.ForgetAlive(this);
+        if (_scheduler.OwnerEnded)
+        {
+            if (Wait == TaskletWait.Runnable)
+            {
+                _scheduler.RemoveRunnable(this); // its place in the ended thread's queue
+            }
+
+            _scheduler.ForgetAliveOfEndedThread(this);
+        }
+        else
+        {
+            Scheduler.ForgetAlive(this);
+        }
+
         ClearBody(keepBinding: false);
         ClearValue();
         PendingException = null; // Stackless clears the frames and their pending exception (tasklet_clear_frames)
+        if (_cold is { ContextAssigned: true } cold)
+        {
+            cold.ContextAssigned = false; // a new binding takes the context of the code that sets it up
+        }
+
         SetBody(BodyKind.Task, body);
-        return this;
     }
 
     /// <summary>Makes the bound tasklet alive and appends it to the runnable queue (Stackless's <c>setup</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is already alive, or not bound.</exception>
+    /// <remarks>A tasklet of another thread is set up in its own thread (Stackless issue #60): at once while that thread
+    /// waits (parked or idle), else shortly after the call returns; its <see cref="Alive"/> is true on return either way.</remarks>
     public Tasklet Setup()
     {
-        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
-        if (Alive)
+        if (IsRemote)
+        {
+            if (_scheduler.OwnerEnded)
+            {
+                throw new InvalidOperationException(ErrorMessages.ThreadEnded);
+            }
+
+            CheckCanSetup();
+            if (!_scheduler.TryApplyWhileParked(this, static t => t.SetupOnOwnThread()))
+            {
+                _bits |= AliveBit; // alive from now on, as in Stackless; its own thread schedules it
+                PostToOwnThread(static t => t.SetupOnOwnThread());
+            }
+
+            return this;
+        }
+
+        CheckCanSetup();
+        SetupOnOwnThread();
+        return this;
+    }
+
+    private void CheckCanSetup()
+    {
+        if (HasFrames)
         {
             throw new InvalidOperationException(ErrorMessages.SetupAlive);
         }
@@ -52,25 +109,42 @@ public sealed partial class Tasklet
         {
             throw new InvalidOperationException(ErrorMessages.SetupUnbound);
         }
+    }
+
+    /// <summary>Makes the tasklet alive and runnable, on its own thread (or while that thread is parked).</summary>
+    private void SetupOnOwnThread()
+    {
+        if (Scheduled)
+        {
+            return; // set up already
+        }
 
         _bits |= AliveBit;
         PendingException = null; // Stackless's setup sets the tempval to None
-        _scheduler.MarkMainFlow(_scheduler.Executing);
+        if (!IsRemote)
+        {
+            _scheduler.MarkMainFlow(_scheduler.Executing);
+        }
+
         CaptureExecutionContext();
         Scheduler.RememberAlive(this);
         Scheduler.AppendRunnable(this);
-        return this;
     }
 
     /// <summary>Appends the tasklet to the end of the runnable queue if it is not scheduled yet (Stackless's <c>insert</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked or dead.</exception>
-    /// <remarks>A tasklet of another thread is appended to its own thread's queue, shortly after the call returns.</remarks>
+    /// <remarks>A tasklet of another thread is appended to its own thread's queue: at once while that thread waits (idle in
+    /// its scheduler, in <see cref="Scheduler.ParkThread"/>), otherwise shortly after the call returns.</remarks>
     public Tasklet Insert()
     {
         CheckRunnable();
         if (IsRemote)
         {
-            PostToOwnThread(static t => t.InsertOnOwnThread());
+            if (!_scheduler.TryApplyWhileParked(this, static t => t.InsertOnOwnThread()))
+            {
+                PostToOwnThread(static t => t.InsertOnOwnThread());
+            }
+
             return this;
         }
 
@@ -93,12 +167,17 @@ public sealed partial class Tasklet
 
     /// <summary>Takes the tasklet out of the runnable queue; it becomes paused (Stackless's <c>remove</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked on a channel, or is the current tasklet.</exception>
-    /// <remarks>A tasklet of another thread is removed by its own scheduler, shortly after the call returns.</remarks>
+    /// <remarks>A tasklet of another thread is removed at once while that thread waits (idle in its scheduler, in
+    /// <see cref="Scheduler.ParkThread"/>) or has ended; otherwise by its own scheduler, shortly after the call returns.</remarks>
     public Tasklet Remove()
     {
         if (IsRemote)
         {
-            PostToOwnThread(static t => t.RemoveOnOwnThread());
+            if (!_scheduler.TryApplyWhileParked(this, static t => t.RemoveOnOwnThread()))
+            {
+                PostToOwnThread(static t => t.RemoveOnOwnThread());
+            }
+
             return this;
         }
 
@@ -134,31 +213,36 @@ public sealed partial class Tasklet
     /// caller, so the caller runs right after it; if it was, the tasklets between the caller and it run later.
     /// Synchronous form: main and hard tasklets.
     /// </summary>
-    public void Run()
+    /// <returns>The value the caller resumes with (Stackless's return value of <c>run()</c>): its
+    /// <see cref="TempVal"/>, taken and cleared; null unless a tasklet stored one there meanwhile.</returns>
+    public object? Run()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Run()", "tasklet.RunAsync()");
         caller.Scheduler.SuspendSync(caller, RunCore(caller, removeCaller: false));
+        return caller.TakeTempVal();
     }
 
-    /// <summary>Asynchronous form of <see cref="Run"/>, for soft tasklets.</summary>
-    public SwitchAwaitable RunAsync()
+    /// <summary>Asynchronous form of <see cref="Run"/>, for soft tasklets; the await returns the caller's tempval, as <see cref="Run"/> does.</summary>
+    public TempValAwaitable RunAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, RunCore(caller, removeCaller: false));
+        return caller.Scheduler.SuspendWithTempVal(caller, RunCore(caller, removeCaller: false));
     }
 
     /// <summary>Like <see cref="Run"/>, but the caller is paused: it leaves the runnable queue (Stackless's <c>switch</c>).</summary>
-    public void Switch()
+    /// <returns>The value the caller resumes with: its <see cref="TempVal"/>, taken and cleared (see <see cref="Run"/>).</returns>
+    public object? Switch()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Switch()", "tasklet.SwitchAsync()");
         caller.Scheduler.SuspendSync(caller, RunCore(caller, removeCaller: true));
+        return caller.TakeTempVal();
     }
 
-    /// <summary>Asynchronous form of <see cref="Switch"/>, for soft tasklets.</summary>
-    public SwitchAwaitable SwitchAsync()
+    /// <summary>Asynchronous form of <see cref="Switch"/>, for soft tasklets; the await returns the caller's tempval.</summary>
+    public TempValAwaitable SwitchAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();
-        return caller.Scheduler.SuspendAsync(caller, RunCore(caller, removeCaller: true));
+        return caller.Scheduler.SuspendWithTempVal(caller, RunCore(caller, removeCaller: true));
     }
 
     /// <summary>Makes this tasklet current; returns whether the caller must suspend.</summary>
@@ -186,6 +270,11 @@ public sealed partial class Tasklet
         if (Wait == TaskletWait.Io)
         {
             throw new InvalidOperationException(ErrorMessages.InsertBlocked + ": it is waiting for I/O");
+        }
+
+        if (Scheduler.HasRareWork)
+        {
+            Scheduler.ThrowIfSwitchTrapped();
         }
 
         if (!Scheduled)
@@ -227,7 +316,6 @@ public sealed partial class Tasklet
 
     private void CheckRebind(bool unbinding)
     {
-        Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
         if (IsCurrent)
         {
             throw new InvalidOperationException(ErrorMessages.BindCurrent);
@@ -243,7 +331,7 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(unbinding ? ErrorMessages.UnbindMain : ErrorMessages.BindCurrent);
         }
 
-        if (Kind == TaskletKind.Hard && Started && Alive)
+        if (Kind == TaskletKind.Hard && Started && HasFrames)
         {
             throw new InvalidOperationException(ErrorMessages.BindHardState);
         }

@@ -152,8 +152,14 @@ public sealed partial class Tasklet
         }
     }
 
-    /// <summary>True from <see cref="Setup"/> until the body has finished (Stackless's <c>alive</c>).</summary>
-    public bool Alive => (_bits & AliveBit) != 0;
+    /// <summary>
+    /// True from <see cref="Setup"/> until the body has finished (Stackless's <c>alive</c>); false while the tasklet's
+    /// thread has ended, as in Stackless, where <see cref="BindThread"/> makes such a tasklet alive again.
+    /// </summary>
+    public bool Alive => (_bits & AliveBit) != 0 && !_scheduler.OwnerEnded;
+
+    /// <summary>Whether the tasklet has a body in progress or set up, whether or not its thread has ended (Stackless: it has frames).</summary>
+    internal bool HasFrames => (_bits & AliveBit) != 0;
 
     /// <summary>True while waiting in a channel's queue or for foreign I/O (Stackless's <c>blocked</c>).</summary>
     public bool Blocked => Wait is TaskletWait.Channel or TaskletWait.ChannelServed or TaskletWait.Io;
@@ -161,8 +167,8 @@ public sealed partial class Tasklet
     /// <summary>True while waiting for a foreign awaitable (I/O) to complete; such a tasklet also reports <see cref="Blocked"/>.</summary>
     public bool BlockedOnIO => Wait == TaskletWait.Io;
 
-    /// <summary>True when runnable or blocked (Stackless's <c>scheduled</c>).</summary>
-    public bool Scheduled => Wait != TaskletWait.None;
+    /// <summary>True when runnable or blocked (Stackless's <c>scheduled</c>); a runnable tasklet of a thread that has ended is not.</summary>
+    public bool Scheduled => Wait != TaskletWait.None && !(Wait == TaskletWait.Runnable && _scheduler.OwnerEnded);
 
     /// <summary>True when alive but neither runnable nor blocked (Stackless's <c>paused</c>).</summary>
     public bool Paused => Alive && Wait == TaskletWait.None;
@@ -192,7 +198,7 @@ public sealed partial class Tasklet
     /// </summary>
     public Tasklet? Next => Wait switch
     {
-        TaskletWait.Runnable => NextLink,
+        TaskletWait.Runnable => _scheduler.OwnerEnded ? null : NextLink,
         TaskletWait.Channel => NextLink == WaitingOnChannel?.Head ? null : NextLink,
         _ => null,
     };
@@ -200,13 +206,13 @@ public sealed partial class Tasklet
     /// <summary>The previous tasklet in the chain this tasklet is in, or null (before the first waiter of a channel).</summary>
     public Tasklet? Prev => Wait switch
     {
-        TaskletWait.Runnable => PrevLink,
+        TaskletWait.Runnable => _scheduler.OwnerEnded ? null : PrevLink,
         TaskletWait.Channel => this == WaitingOnChannel?.Head ? null : PrevLink,
         _ => null,
     };
 
     /// <summary>The managed thread id of the thread this tasklet belongs to; -1 once that thread has ended (as in Stackless).</summary>
-    public int ThreadId => _scheduler.OwnerThread.IsAlive ? _scheduler.ThreadId : -1;
+    public int ThreadId => _scheduler.OwnerEnded ? -1 : _scheduler.ThreadId;
 
     /// <summary>
     /// A free value slot (Stackless's <c>tempval</c>). A <see cref="Bomb"/> stored here explodes in this tasklet

@@ -30,6 +30,9 @@ internal sealed class TaskletCold
     /// <summary>The execution context the tasklet runs under, when it is not the thread's default.</summary>
     public ExecutionContext? ExecutionContext;
 
+    /// <summary>Whether the tasklet was given a context explicitly (<c>SetExecutionContext</c>, <c>ContextRun</c>) before it was set up.</summary>
+    public bool ContextAssigned;
+
     /// <summary>The resumption a foreign awaitable of a <see cref="TaskletFrame"/> method calls: posts the tasklet back to its scheduler.</summary>
     public Action? ForeignResume;
 

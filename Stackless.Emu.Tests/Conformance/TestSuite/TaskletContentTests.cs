@@ -11,7 +11,7 @@ namespace Stackless.Emu.Tests.Conformance.TestSuite;
 /// </summary>
 public class TaskletContentTests
 {
-    [Fact(Skip = "Cannot hold: the emulation has no Tasklet.BindThread (bind_thread): tasklets are bound to their creating thread's scheduler for life")]
+    [Fact]
     [StacklessTest(TaskletContent, "TestTaskletContent.testDeclaredNames", "tasklet")]
     public void TestDeclaredNames()
     {
@@ -60,17 +60,17 @@ public class TaskletContentTests
         Assert.Same(t, t.Bind(null));
     });
 
-    [Fact(Skip = "Cannot hold: the emulation has no Tasklet.BindThread (bind_thread): tasklets are bound to their creating thread's scheduler for life")]
+    [Fact]
     [StacklessTest(TaskletContent, "TestTaskletContent.testAttributeTypeOnClass_bind_thread", "tasklet.bind_thread")]
     public void TestAttributeTypeOnClass_bind_thread() => AssertMethod(typeof(Tasklet), "BindThread");
 
-    [Fact(Skip = "Cannot hold: the emulation has no Tasklet.BindThread (bind_thread): tasklets are bound to their creating thread's scheduler for life")]
+    [Fact]
     [StacklessTest(TaskletContent, "TestTaskletContent.testAttributeTypeOnInstance_bind_thread", "tasklet.bind_thread")]
     public void TestAttributeTypeOnInstance_bind_thread() => Isolated.Run(() =>
     {
-        // Intended: new Tasklet(Nop).Setup().Remove().BindThread() rebinds it to the calling thread.
         var t = Paused(Nop);
         AssertMethod(typeof(Tasklet), "BindThread");
+        Assert.Same(t, t.BindThread());
         Assert.Equal(Environment.CurrentManagedThreadId, t.ThreadId);
         t.Kill();
     });

@@ -62,32 +62,24 @@ public class TaskletFunctionalityTests
         t.Kill();
     });
 
-    [Fact(Skip = "Not built yet: Tasklet.Run() returning the caller's TempVal")]
+    [Fact]
     [StacklessTest(TaskletFunctionality, "TaskletTest.testSig_run", "tasklet.run", "tasklet.tempval", "stackless.current")]
     public void TestSig_run() => Isolated.Run(() =>
     {
-        var marker = new object();
         var t = Tasklet.Spawn(Nop);
-        Tasklet.Current.TempVal = marker;
-
-        // Intended: var result = t.Run(); Assert.Same(marker, result);
-        t.Run();
-        Assert.Same(marker, Tasklet.Current.TempVal);
-        Assert.Fail("Tasklet.Run() returns no value yet");
+        var o = new object();
+        Tasklet.Current.TempVal = o;
+        Assert.Same(o, t.Run());
     });
 
-    [Fact(Skip = "Not built yet: Tasklet.Switch() returning the caller's TempVal")]
+    [Fact]
     [StacklessTest(TaskletFunctionality, "TaskletTest.testSig_switch", "tasklet.switch", "tasklet.tempval", "stackless.current")]
     public void TestSig_switch() => Isolated.Run(() =>
     {
-        var marker = new object();
         var t = Tasklet.Spawn(Nop);
-        Tasklet.Current.TempVal = marker;
-
-        // Intended: var result = t.Switch(); Assert.Same(marker, result);
-        t.Switch();
-        Assert.Same(marker, Tasklet.Current.TempVal);
-        Assert.Fail("Tasklet.Switch() returns no value yet");
+        var o = new object();
+        Tasklet.Current.TempVal = o;
+        Assert.Same(o, t.Switch());
     });
 
     [Fact]
@@ -163,15 +155,16 @@ public class TaskletFunctionalityTests
         Assert.True(t.SetAtomic(false));
     });
 
-    [Fact(Skip = "Cannot hold: the emulation has no Tasklet.BindThread (bind_thread): tasklets are bound to their creating thread's scheduler for life")]
+    [Fact]
     [StacklessTest(TaskletFunctionality, "TaskletTest.testSig_bind_thread", "tasklet.bind_thread")]
     public void TestSig_bind_thread() => Isolated.Run(() =>
     {
-        // Intended: t.BindThread() and t.BindThread(-1) on a paused tasklet of this thread succeed and keep its thread.
-        var t = Paused(Nop);
+        // bind_thread([thread_id]): bind_thread() and bind_thread(-1) on a tasklet of this thread keep its thread.
+        var t = new Tasklet(Nop);
+        Assert.Same(t, t.BindThread());
+        Assert.Same(t, t.BindThread(-1));
+        Assert.Same(t, t.BindThread(threadId: -1));
         Assert.Equal(Environment.CurrentManagedThreadId, t.ThreadId);
-        t.Kill();
-        Assert.Fail("Tasklet.BindThread has no C# form yet");
     });
 
     [Fact]

@@ -5,14 +5,12 @@ namespace Stackless.Emu.Tests.Conformance.TestSuite;
 
 /// <summary>
 /// Port of stackless_testsuite/v3_1/tasklet/test_thread.py: tasklets of other OS threads (each thread has its own
-/// scheduler). Remote run/insert/remove are posted to the tasklet's own scheduler; bind_thread and the death of a
-/// tasklet's thread cannot be emulated (the skipped tests describe the intended calls).
+/// scheduler). Remote run/insert/remove/setup take effect at once while the tasklet's thread waits (Python: it released
+/// the GIL) and are posted to it otherwise; bind_thread moves a tasklet that is not runnable; a tasklet whose thread has
+/// ended is not alive and has thread id -1 until it is bound to a live thread.
 /// </summary>
 public class TaskletThreadTests
 {
-    private const string BindThread = "Cannot hold: tasklets are bound to their creating thread's scheduler for life; the emulation has no bind_thread (a soft tasklet's continuations and a hard tasklet's OS thread belong to that scheduler)";
-    private const string DeadThread = "Cannot hold: a tasklet keeps its thread id and scheduler after its thread ends (Stackless: thread_id becomes -1 and the thread's end kills its tasklets); the end of a plain thread neither kills nor strands its tasklets in the emulation, only SchedulerThread.Join kills the leftovers";
-    private const string SetupOtherThread = "Cannot hold: Setup() of another thread's tasklet raises \"cannot setup or insert a tasklet of another thread\" in the emulation, where Stackless (issue #60) sets it up in the tasklet's own thread";
 
     [Fact]
     [StacklessTest(TaskletThread, "TestRemoteSchedule.testFoo", "tasklet.run", "tasklet.remove", "channel.send", "channel.receive")]
@@ -121,7 +119,7 @@ public class TaskletThreadTests
         }
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "TestRebind.test_rebind", "tasklet.bind_thread", "tasklet.run")]
     public void Test_rebind() => Isolated.Run(() =>
     {
@@ -136,7 +134,7 @@ public class TaskletThreadTests
         {
             Assert.True(SpinWait.SpinUntil(() => task.Paused, RemoteThreads.Timeout));
 
-            // Intended: task.BindThread();
+            task.BindThread();
             task.Run();
             Assert.Equal(Environment.CurrentManagedThreadId, ranOn);
         }
@@ -146,7 +144,7 @@ public class TaskletThreadTests
         }
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "TestRebind.test_rebind_nontrivial", "tasklet.bind_thread")]
     public void Test_rebind_nontrivial() => Isolated.Run(() =>
     {
@@ -154,9 +152,9 @@ public class TaskletThreadTests
         var thread = new RemoteThread(() => Tasklet.SpawnHard(() => Scheduler.ScheduleRemove()), scheduling: true);
         try
         {
-            // Intended: Assert.Throws<InvalidOperationException>(() => thread.Tasklet.BindThread());
+            Assert.True(SpinWait.SpinUntil(() => thread.Tasklet.Paused, RemoteThreads.Timeout));
             Assert.Equal(TaskletKind.Hard, thread.Tasklet.Kind);
-            Assert.Fail("Tasklet.BindThread has no C# form yet");
+            Assert.ThrowsAny<InvalidOperationException>(() => thread.Tasklet.BindThread());
         }
         finally
         {
@@ -200,19 +198,17 @@ public class TaskletThreadTests
         }
     });
 
-    [Fact(Skip = DeadThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "DeadThreadTest.test_tasklet_from_dead_thread", "tasklet.alive")]
     public void Test_tasklet_from_dead_thread()
     {
-        // Intended: the ending thread kills its tasklets itself (RemoteThread does it by hand here).
         var thread = new RemoteThread(() => Tasklet.Spawn(Nop));
         Assert.True(thread.Tasklet.Alive);
         thread.Join();
-        Assert.False(thread.Tasklet.Alive);
-        Assert.Fail("tasklets are not killed by the death of their thread yet");
+        Assert.False(thread.Tasklet.Alive); // its thread has ended: a soft tasklet simply stops
     }
 
-    [Fact(Skip = DeadThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "DeadThreadTest.test_removed_tasklet_from_dead_thread", "tasklet.scheduled", "tasklet.remove", "tasklet.alive")]
     public void Test_removed_tasklet_from_dead_thread()
     {
@@ -224,7 +220,7 @@ public class TaskletThreadTests
         Assert.False(thread.Tasklet.Alive);
     }
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "DeadThreadTest.test_rebound_tasklet_from_dead_thread", "tasklet.remove", "tasklet.bind_thread", "tasklet.run", "tasklet.alive")]
     public void Test_rebound_tasklet_from_dead_thread() => Isolated.Run(() =>
     {
@@ -236,8 +232,7 @@ public class TaskletThreadTests
         }));
         var t = thread.Tasklet;
         t.Remove();
-
-        // Intended: t.BindThread();
+        t.BindThread();
         thread.Join();
         Assert.True(t.Alive);
         t.Run();
@@ -245,16 +240,14 @@ public class TaskletThreadTests
         Assert.False(t.Alive);
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "DeadThreadTest.test_bind_runnable", "tasklet.bind_thread")]
     public void Test_bind_runnable()
     {
         var thread = new RemoteThread(() => Tasklet.Spawn(Nop));
         try
         {
-            // Intended: Assert.Contains("runnable", Assert.Throws<InvalidOperationException>(() => thread.Tasklet.BindThread()).Message);
-            Assert.True(thread.Tasklet.Scheduled);
-            Assert.Fail("Tasklet.BindThread has no C# form yet");
+            Assert.Contains("runnable", Assert.ThrowsAny<InvalidOperationException>(() => thread.Tasklet.BindThread()).Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -272,7 +265,7 @@ public class TaskletThreadTests
         Assert.Equal(-1, thread.Tasklet.ThreadId);
     }
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "DeadThreadTest.test_rebind_from_dead", "tasklet.thread_id", "tasklet.bind_thread")]
     public void Test_rebind_from_dead() => Isolated.Run(() =>
     {
@@ -281,19 +274,21 @@ public class TaskletThreadTests
         thread.Join();
         Assert.Equal(-1, thread.Tasklet.ThreadId);
 
-        // Intended: thread.Tasklet.BindThread();
+        thread.Tasklet.BindThread();
         Assert.Equal(Tasklet.Current.ThreadId, thread.Tasklet.ThreadId);
+        thread.Tasklet.Kill(); // clean-up: it is alive again on this thread
     });
 
-    [Fact(Skip = DeadThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "DeadThreadTest.test_methods_on_dead", "tasklet.alive", "tasklet.paused", "tasklet.blocked", "tasklet.scheduled", "tasklet.restorable", "tasklet.atomic", "tasklet.block_trap", "tasklet.ignore_nesting", "tasklet.next", "tasklet.prev", "tasklet.bind", "tasklet.remove", "tasklet.setup", "tasklet.insert", "tasklet.run", "tasklet.switch", "tasklet.raise_exception", "tasklet.throw", "tasklet.set_atomic", "tasklet.set_ignore_nesting", "tasklet.thread_id")]
     public void Test_methods_on_dead() => Isolated.Run(() =>
     {
-        var thread = new RemoteThread(() => Tasklet.Spawn(Nop).Remove());
+        var thread = new RemoteThread(() => Tasklet.Spawn(Nop)); // runnable when its thread ends
         var t = thread.Tasklet;
         thread.Join();
         Assert.Equal(-1, t.ThreadId);
         CheckFlags(t);
+        Assert.True(t.Restorable);
         Assert.Null(t.Next);
         Assert.Null(t.Prev);
         t.Bind(null);
@@ -311,7 +306,7 @@ public class TaskletThreadTests
         Assert.Equal(-1, t.ThreadId);
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "BindThreadTest.testForeignThread_scheduled", "tasklet.thread_id", "tasklet.remove", "tasklet.bind_thread", "tasklet.insert", "tasklet.paused", "stackless.run")]
     public void TestForeignThread_scheduled() => Isolated.Run(() =>
     {
@@ -330,7 +325,7 @@ public class TaskletThreadTests
             t.Remove();
             Assert.True(t.Paused);
 
-            // Intended: t.BindThread();
+            t.BindThread();
             Assert.True(t.Alive);
             Assert.True(t.Paused);
             Assert.Equal(Environment.CurrentManagedThreadId, t.ThreadId);
@@ -346,7 +341,7 @@ public class TaskletThreadTests
         }
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "BindThreadTest.test_bind_to_current_tid", "tasklet.bind_thread", "tasklet.thread_id", "tasklet.run")]
     public void Test_bind_to_current_tid() => Isolated.Run(() =>
     {
@@ -361,8 +356,7 @@ public class TaskletThreadTests
         var t = thread.Tasklet;
         t.Remove();
         Assert.Equal(thread.Id, t.ThreadId);
-
-        // Intended: t.BindThread(currentId);
+        t.BindThread(currentId);
         thread.Join();
         Assert.Equal(currentId, t.ThreadId);
         t.Run();
@@ -370,7 +364,7 @@ public class TaskletThreadTests
         Assert.False(t.Alive);
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "BindThreadTest.test_bind_to_bogus_tid", "tasklet.bind_thread", "tasklet.thread_id", "tasklet.run")]
     public void Test_bind_to_bogus_tid() => Isolated.Run(() =>
     {
@@ -383,8 +377,9 @@ public class TaskletThreadTests
         }));
         var t = thread.Tasklet;
         t.Remove();
-
-        // Intended: Assert.Throws<ArgumentException>(() => t.BindThread(-2)); t.BindThread(currentId);
+        Assert.Equal(thread.Id, t.ThreadId);
+        Assert.ThrowsAny<ArgumentException>(() => t.BindThread(-2));
+        t.BindThread(currentId);
         thread.Join();
         Assert.Equal(currentId, t.ThreadId);
         t.Run();
@@ -392,7 +387,7 @@ public class TaskletThreadTests
         Assert.False(t.Alive);
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "SchedulingBindThreadTests.test_bind_to_other_tid", "tasklet.bind_thread", "tasklet.thread_id", "channel.send", "channel.receive")]
     public void Test_bind_to_other_tid() => Isolated.Run(() =>
     {
@@ -411,7 +406,9 @@ public class TaskletThreadTests
         {
             Assert.Equal(thread.Id, t.ThreadId);
 
-            // Intended: t.BindThread(other.Id); Assert.Equal(other.Id, t.ThreadId);
+            Assert.True(SpinWait.SpinUntil(() => t.Blocked, RemoteThreads.Timeout));
+            t.BindThread(other.Id);
+            Assert.Equal(other.Id, t.ThreadId);
             channel.Send(null);
             channel.Receive();
         }
@@ -425,7 +422,7 @@ public class TaskletThreadTests
         Assert.False(t.Alive);
     });
 
-    [Fact(Skip = BindThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "SchedulingBindThreadTests.test_rebind_runnable", "tasklet.bind_thread", "channel.balance", "stackless.schedule")]
     public void Test_rebind_runnable() => Isolated.Run(() =>
     {
@@ -444,7 +441,7 @@ public class TaskletThreadTests
             scheduling: true);
         try
         {
-            // Intended: Assert.Contains("runnable", Assert.Throws<InvalidOperationException>(() => thread.Tasklet.BindThread()).Message);
+            Assert.Contains("runnable", Assert.ThrowsAny<InvalidOperationException>(() => thread.Tasklet.BindThread()).Message, StringComparison.Ordinal);
             channel.Send(null);
         }
         finally
@@ -476,7 +473,7 @@ public class TaskletThreadTests
         }
     });
 
-    [Fact(Skip = SetupOtherThread)]
+    [Fact]
     [StacklessTest(TaskletThread, "SetupFromDifferentThreadTest.test_setup_from_other_thread", "tasklet.setup")]
     public void Test_setup_from_other_thread() => Isolated.Run(() =>
     {

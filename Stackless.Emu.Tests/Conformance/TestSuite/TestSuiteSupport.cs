@@ -115,16 +115,27 @@ internal sealed class RemoteThread : IDisposable
                 _error = ex;
             }
 
-            _ready.Set();
-            while (!_shutdown.Wait(scheduling ? 1 : 50))
+            // Python's time.sleep and Event.wait release the GIL: other threads change this thread's tasklets meanwhile.
+            if (scheduling)
             {
-                if (scheduling)
+                _ready.Set();
+                while (!_shutdown.IsSet)
                 {
                     Scheduler.Run();
+                    Scheduler.ParkThread(() => _shutdown.Wait(1));
                 }
             }
+            else
+            {
+                Scheduler.ParkThread(() =>
+                {
+                    _ready.Set();
+                    _shutdown.Wait();
+                });
+            }
 
-            foreach (var t in Scheduler.AliveTasklets().Where(t => !t.IsMain))
+            // The thread ends: Stackless kills its tasklets with C state (hard tasklets); soft ones simply stop.
+            foreach (var t in Scheduler.AliveTasklets().Where(t => t.Kind == TaskletKind.Hard))
             {
                 try
                 {

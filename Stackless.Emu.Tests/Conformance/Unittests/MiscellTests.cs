@@ -6,9 +6,6 @@ namespace Stackless.Emu.Tests.Conformance.Unittests;
 public class MiscellTests
 {
     private const string File = "Stackless/unittests/test_miscell.py";
-    private const string NoSwitchTrap = "Not built yet: switch_trap";
-    private const string NoErrorHandler = "Not built yet: error handler (set_error_handler)";
-    private const string DeadThreadTasklets = "Cannot hold: tasklets are bound to their creating thread's scheduler (no bind_thread), and a tasklet keeps its thread id and scheduler after its thread ends (Stackless sets thread_id to -1 and kills or strands it), so a tasklet without a thread state cannot be produced";
 
     // ---------------------------------------------------------------- TestWatchdog
 
@@ -425,7 +422,7 @@ public class MiscellTests
         Assert.Contains("switch_trap", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_schedule", "stackless.switch_trap", "stackless.schedule", "stackless.run")]
     public void SwitchTrap_test_schedule() => Isolated.Run(() =>
     {
@@ -438,7 +435,7 @@ public class MiscellTests
         Scheduler.Run();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_schedule_remove", "stackless.switch_trap", "stackless.schedule_remove", "tasklet.insert")]
     public void SwitchTrap_test_schedule_remove() => Isolated.Run(() =>
     {
@@ -457,7 +454,7 @@ public class MiscellTests
         Assert.True(main.Scheduled);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run", "stackless.switch_trap", "stackless.run")]
     public void SwitchTrap_test_run() => Isolated.Run(() =>
     {
@@ -471,21 +468,21 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run_specific", "stackless.switch_trap", "tasklet.run")]
     public void SwitchTrap_test_run_specific() => Isolated.Run(() =>
     {
         var s = Tasklet.Spawn(() => Task.CompletedTask);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(s.Run);
+            AssertSwitchTrap(() => s.Run());
         }
 
         s.Run();
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run_paused", "stackless.switch_trap", "tasklet.run", "tasklet.bind", "tasklet.paused")]
     public void SwitchTrap_test_run_paused() => Isolated.Run(() =>
     {
@@ -494,7 +491,7 @@ public class MiscellTests
         Assert.True(s.Paused);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(s.Run);
+            AssertSwitchTrap(() => s.Run());
         }
 
         Assert.True(s.Paused);
@@ -503,7 +500,7 @@ public class MiscellTests
         s.Kill();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_send", "stackless.switch_trap", "channel.send")]
     public void SwitchTrap_test_send() => Isolated.Run(() =>
     {
@@ -518,7 +515,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_send_throw", "stackless.switch_trap", "channel.send_throw")]
     public void SwitchTrap_test_send_throw() => Isolated.Run(() =>
     {
@@ -533,7 +530,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_receive", "stackless.switch_trap", "channel.receive")]
     public void SwitchTrap_test_receive() => Isolated.Run(() =>
     {
@@ -548,7 +545,7 @@ public class MiscellTests
         Scheduler.Run();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_receive_throw", "stackless.switch_trap", "channel.receive", "channel.send_throw")]
     public void SwitchTrap_test_receive_throw() => Isolated.Run(() =>
     {
@@ -563,7 +560,7 @@ public class MiscellTests
         Scheduler.Run();
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_raise_exception", "stackless.switch_trap", "tasklet.raise_exception")]
     public void SwitchTrap_test_raise_exception() => Isolated.Run(() =>
     {
@@ -579,7 +576,7 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_kill", "stackless.switch_trap", "tasklet.kill", "stackless.TaskletExit")]
     public void SwitchTrap_test_kill() => Isolated.Run(() =>
     {
@@ -595,14 +592,14 @@ public class MiscellTests
         Assert.False(s.Alive);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitchTrap.test_run2", "stackless.switch_trap", "tasklet.run")]
     public void SwitchTrap_test_run2() => Isolated.Run(() =>
     {
         var s = Tasklet.Spawn(() => Task.CompletedTask);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(s.Run);
+            AssertSwitchTrap(() => s.Run());
         }
 
         s.Run();
@@ -684,7 +681,7 @@ public class MiscellTests
         Assert.Equal(Tasklet.Current.ThreadId, t.ThreadId);
     });
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_thread_without_main_tasklet", "tasklet.kill", "tasklet.bind_thread", "tasklet.blocked")]
     public void Test_kill_thread_without_main_tasklet() => Isolated.Run(() =>
     {
@@ -715,68 +712,64 @@ public class MiscellTests
         thread.Join();
     });
 
-    private static void KillWithoutThreadState(bool hard, bool block)
+    private static void KillWithoutThreadState(bool hard, bool block) => Isolated.Run(() =>
     {
         var channel = new Channel();
         var loop = true;
-        Tasklet? tlet = null;
+
+        // Python's bind(task, ()) sets the tasklet up without scheduling it; the other thread binds it and runs it.
+        var tlet = hard
+            ? Tasklet.CreateHard(() =>
+            {
+                while (Volatile.Read(ref loop))
+                {
+                    try
+                    {
+                        if (block)
+                        {
+                            channel.Receive();
+                        }
+                        else
+                        {
+                            Tasklet.Main.Run();
+                        }
+                    }
+                    catch (TaskletExit)
+                    {
+                    }
+                }
+            }).Setup().Remove()
+            : new Tasklet(async () =>
+            {
+                while (Volatile.Read(ref loop))
+                {
+                    try
+                    {
+                        if (block)
+                        {
+                            await channel.ReceiveAsync();
+                        }
+                        else
+                        {
+                            await Tasklet.Main.RunAsync();
+                        }
+                    }
+                    catch (TaskletExit)
+                    {
+                    }
+                }
+            }).Setup().Remove();
         var thread = new Thread(() =>
         {
-            if (hard)
-            {
-                tlet = Tasklet.SpawnHard(() =>
-                {
-                    while (Volatile.Read(ref loop))
-                    {
-                        try
-                        {
-                            if (block)
-                            {
-                                channel.Receive();
-                            }
-                            else
-                            {
-                                Tasklet.Main.Run();
-                            }
-                        }
-                        catch (TaskletExit)
-                        {
-                        }
-                    }
-                });
-            }
-            else
-            {
-                tlet = Tasklet.Spawn(async () =>
-                {
-                    while (Volatile.Read(ref loop))
-                    {
-                        try
-                        {
-                            if (block)
-                            {
-                                await channel.ReceiveAsync();
-                            }
-                            else
-                            {
-                                await Tasklet.Main.RunAsync();
-                            }
-                        }
-                        catch (TaskletExit)
-                        {
-                        }
-                    }
-                });
-            }
-
+            tlet.BindThread();
             tlet.Run();
         })
-        { IsBackground = true };
+        { IsBackground = true, Name = "other thread" };
         thread.Start();
-        thread.Join();
+        Scheduler.ParkThread(thread.Join); // Python's join releases the GIL: the other thread binds our tasklet meanwhile
 
         Volatile.Write(ref loop, false);
-        Assert.Equal(block, tlet!.Blocked);
+        Assert.Equal(block, tlet.Blocked);
         Assert.False(tlet.Alive);
         Assert.Equal(-1, tlet.ThreadId);
         var error = Assert.ThrowsAny<InvalidOperationException>(() => tlet.Throw(new TaskletExit(), pending: true));
@@ -787,21 +780,21 @@ public class MiscellTests
         Assert.Null(tlet.Next);
         Assert.Null(tlet.Prev);
         Assert.False(tlet.Alive);
-    }
+    }, checkLeftovers: false);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_nl0", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_nl0() => KillWithoutThreadState(hard: false, block: false);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_nl1", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_nl1() => KillWithoutThreadState(hard: true, block: false);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_blocked_nl0", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_blocked_nl0() => KillWithoutThreadState(hard: false, block: true);
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestKill.test_kill_without_thread_state_blocked_nl1", "tasklet.kill", "tasklet.throw", "tasklet.thread_id", "tasklet.blocked", "tasklet.alive", "tasklet.next", "tasklet.prev")]
     public void Test_kill_without_thread_state_blocked_nl1() => KillWithoutThreadState(hard: true, block: true);
 
@@ -847,7 +840,7 @@ public class MiscellTests
         }
     }
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_set", "stackless.set_error_handler")]
     public void ErrorHandler_test_set() => Isolated.Run(() =>
     {
@@ -857,7 +850,7 @@ public class MiscellTests
         Assert.Null(PendingApi.SetErrorHandler(null));
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_handler", "stackless.set_error_handler", "stackless.run")]
     public void ErrorHandler_test_handler() => Isolated.Run(() =>
     {
@@ -873,7 +866,7 @@ public class MiscellTests
         Assert.True(state.Handled);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_borken_handler", "stackless.set_error_handler", "stackless.run")]
     public void ErrorHandler_test_broken_handler() => Isolated.Run(() =>
     {
@@ -890,7 +883,7 @@ public class MiscellTests
         Assert.True(state.Handled);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_early_hrow", "stackless.set_error_handler", "tasklet.throw")]
     public void ErrorHandler_test_early_throw() => Isolated.Run(() =>
     {
@@ -906,7 +899,7 @@ public class MiscellTests
         Assert.True(state.Handled);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_getcurrent", "stackless.set_error_handler", "tasklet.throw", "tasklet.run", "stackless.getcurrent")]
     public void ErrorHandler_test_getcurrent() => Isolated.Run(() =>
     {
@@ -930,7 +923,7 @@ public class MiscellTests
         Assert.Same(s, state.HandledTasklet);
     });
 
-    [Fact(Skip = NoErrorHandler)]
+    [Fact]
     [StacklessTest(File, "TestErrorHandler.test_throw_pending", "stackless.set_error_handler", "tasklet.throw", "tasklet.run", "stackless.schedule")]
     public void ErrorHandler_test_throw_pending() => Isolated.Run(() =>
     {
@@ -1361,7 +1354,7 @@ public class MiscellTests
         Assert.False(mainReturned);
     }
 
-    [Fact(Skip = DeadThreadTasklets)]
+    [Fact]
     [StacklessTest(File, "TestBind.test_unbind_fail_cstate_no_thread", "tasklet.bind", "tasklet.thread_id", "tasklet.restorable", "tasklet.nesting_level")]
     public void Test_unbind_fail_cstate_no_thread()
     {
@@ -1483,7 +1476,7 @@ public class MiscellTests
         Assert.True(state.Finished);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_trapped", "tasklet.switch", "stackless.switch_trap", "tasklet.paused")]
     public void Test_switch_trapped() => Isolated.Run(() =>
     {
@@ -1492,7 +1485,7 @@ public class MiscellTests
         Assert.False(t.Paused);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(t.Switch);
+            AssertSwitchTrap(() => t.Switch());
         }
 
         Assert.False(t.Paused);
@@ -1500,7 +1493,7 @@ public class MiscellTests
         Assert.True(state.Finished);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_self_trapped", "tasklet.switch", "stackless.switch_trap")]
     public void Test_switch_self_trapped() => Isolated.Run(() =>
     {
@@ -1513,7 +1506,7 @@ public class MiscellTests
         Assert.Same(t, Tasklet.Current);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_blocked_trapped", "tasklet.switch", "stackless.switch_trap", "tasklet.blocked")]
     public void Test_switch_blocked_trapped() => Isolated.Run(() =>
     {
@@ -1532,7 +1525,7 @@ public class MiscellTests
         Assert.True(state.Finished);
     });
 
-    [Fact(Skip = NoSwitchTrap)]
+    [Fact]
     [StacklessTest(File, "TestSwitch.test_switch_paused_trapped", "tasklet.switch", "stackless.switch_trap", "tasklet.paused")]
     public void Test_switch_paused_trapped() => Isolated.Run(() =>
     {
@@ -1541,7 +1534,7 @@ public class MiscellTests
         Assert.True(t.Paused);
         using (PendingApi.SwitchTrapped())
         {
-            AssertSwitchTrap(t.Switch);
+            AssertSwitchTrap(() => t.Switch());
         }
 
         Assert.True(t.Paused);

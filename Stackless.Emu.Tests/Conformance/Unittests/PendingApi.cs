@@ -1,16 +1,13 @@
-using System.Reflection;
-
 namespace Stackless.Emu.Tests.Conformance.Unittests;
 
 /// <summary>
-/// Stackless APIs the library does not have yet, reached by reflection under the names they are expected to get, so the
-/// tests that need them are written in full, compile today, and run as soon as the API exists (remove the Skip then).
-/// Each helper throws <see cref="NotSupportedException"/> while the API is missing.
+/// Stackless's spellings of two scheduler APIs, as the ported tests use them: <c>switch_trap</c> with its
+/// <c>switch_trapped()</c> block, and <c>set_error_handler</c>, which returns the previous handler.
 /// </summary>
 internal static class PendingApi
 {
     /// <summary>Stackless's <c>switch_trap(delta)</c>: expected as <c>static int Scheduler.SwitchTrap(int delta)</c>.</summary>
-    public static int SwitchTrap(int delta) => (int)Invoke(typeof(Scheduler), "SwitchTrap", null, delta)!;
+    public static int SwitchTrap(int delta) => Scheduler.SwitchTrap(delta);
 
     /// <summary>Stackless's <c>with switch_trapped():</c> block.</summary>
     public static IDisposable SwitchTrapped()
@@ -25,76 +22,9 @@ internal static class PendingApi
     /// </summary>
     public static Action<Exception>? SetErrorHandler(Action<Exception>? handler)
     {
-        var property = typeof(Scheduler).GetProperty("ErrorHandler", BindingFlags.Public | BindingFlags.Static)
-            ?? throw new NotSupportedException("Scheduler.ErrorHandler is not built yet");
-        var old = (Action<Exception>?)property.GetValue(null);
-        property.SetValue(null, handler);
+        var old = Scheduler.ErrorHandler;
+        Scheduler.ErrorHandler = handler;
         return old;
-    }
-
-    /// <summary>
-    /// Stackless's <c>tasklet.bind_thread()</c>: expected as <c>Tasklet Tasklet.BindThread(int threadId = -1)</c>, which
-    /// moves a paused or blocked tasklet to the scheduler of the calling thread (or of <c>threadId</c>).
-    /// </summary>
-    public static Tasklet BindThread(Tasklet tasklet) => (Tasklet)Invoke(typeof(Tasklet), "BindThread", tasklet)!;
-
-    /// <summary>
-    /// Stackless's <c>tasklet.context_id</c> as the proposed mapping gives it: expected as the property
-    /// <c>ExecutionContext? Tasklet.ExecutionContext</c>, the context the tasklet runs under (compared by reference).
-    /// </summary>
-    public static ExecutionContext? ExecutionContextOf(Tasklet tasklet)
-    {
-        var property = typeof(Tasklet).GetProperty("ExecutionContext", BindingFlags.Public | BindingFlags.Instance)
-            ?? throw new NotSupportedException("Tasklet.ExecutionContext is not built yet");
-        return (ExecutionContext?)property.GetValue(tasklet);
-    }
-
-    /// <summary>Stackless's <c>tasklet.set_context(ctx)</c>: expected as <c>void Tasklet.SetExecutionContext(ExecutionContext)</c>.</summary>
-    public static void SetExecutionContext(Tasklet tasklet, ExecutionContext context) =>
-        Invoke(typeof(Tasklet), "SetExecutionContext", tasklet, context);
-
-    /// <summary>
-    /// Stackless's <c>tasklet.context_run(callable)</c>: expected as <c>T Tasklet.ContextRun&lt;T&gt;(Func&lt;T&gt;)</c>, which
-    /// runs the callable on the calling thread under the tasklet's context and keeps the context it leaves as the tasklet's.
-    /// </summary>
-    public static T ContextRun<T>(Tasklet tasklet, Func<T> callable)
-    {
-        var method = typeof(Tasklet).GetMethods(BindingFlags.Public | BindingFlags.Instance)
-            .FirstOrDefault(m => m.Name == "ContextRun" && m.IsGenericMethodDefinition)
-            ?? throw new NotSupportedException("Tasklet.ContextRun<T> is not built yet");
-        return (T)Call(method.MakeGenericMethod(typeof(T)), tasklet, [callable])!;
-    }
-
-    private static object? Invoke(Type type, string name, object? target, params object?[] args)
-    {
-        var method = type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance)
-            .Where(m => m.Name == name && m.GetParameters().Length >= args.Length)
-            .OrderBy(m => m.GetParameters().Length)
-            .FirstOrDefault()
-            ?? throw new NotSupportedException($"{type.Name}.{name} is not built yet");
-
-        // Optional parameters the caller leaves out take their defaults.
-        var parameters = method.GetParameters();
-        var full = new object?[parameters.Length];
-        for (var i = 0; i < full.Length; i++)
-        {
-            full[i] = i < args.Length ? args[i] : Type.Missing;
-        }
-
-        return Call(method, target, full);
-    }
-
-    private static object? Call(MethodInfo method, object? target, object?[] args)
-    {
-        try
-        {
-            return method.Invoke(target, args);
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
-            throw;
-        }
     }
 
     private sealed class Undo(Action action) : IDisposable

@@ -7,15 +7,13 @@ namespace Stackless.Emu.Tests.Conformance.Unittests;
 /// The mapping: a <c>contextvars.ContextVar</c> is an <see cref="AsyncLocal{T}"/>, a <c>contextvars.Context</c> an
 /// <see cref="ExecutionContext"/>. A tasklet runs under the execution context captured when it is set up (Python:
 /// bound) or loaded, which is what the tests of <c>__init__</c>/<c>bind</c>/<c>__setstate__</c> check, through the values
-/// the tasklet sees. <c>context_id</c>, <c>set_context</c> and <c>context_run</c> map to the proposed
-/// <c>Tasklet.ExecutionContext</c> (compared by reference), <c>Tasklet.SetExecutionContext</c> and
-/// <c>Tasklet.ContextRun</c>, reached through <see cref="PendingApi"/> until they exist.
+/// the tasklet sees. <c>context_id</c>, <c>set_context</c> and <c>context_run</c> map to
+/// <see cref="Tasklet.ExecutionContext"/> (compared by reference), <see cref="Tasklet.SetExecutionContext"/> and
+/// <see cref="Tasklet.ContextRun{T}"/>.
 /// </summary>
 public class TaskletContextTests
 {
     private const string File = "Stackless/unittests/test_miscell.py";
-    private const string NoContextApi =
-        "Not built yet: tasklet execution context API (proposed: Tasklet.ExecutionContext, SetExecutionContext, ContextRun)";
 
     /// <summary>The test's <c>contextvars.ContextVar('TestTaskletContext', default='unset')</c>.</summary>
     private static readonly AsyncLocal<object?> Cvar = new();
@@ -196,34 +194,34 @@ public class TaskletContextTests
         Seen.TryRemove(t, out _);
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_contexct_id", "tasklet.context_id", "tasklet.context_run")]
     public void Test_contexct_id() => RemoteThreads.AsTasklet(() =>
     {
         var ct = Tasklet.Current;
         Cvar.Value = new object(); // make sure a context is active
-        Assert.NotNull(PendingApi.ExecutionContextOf(ct));
+        Assert.NotNull(ct.ExecutionContext);
 
         // no context: a tasklet that was never bound has none, it runs code in an empty context
         var t = new Tasklet();
-        Assert.Equal("unset", PendingApi.ContextRun(t, CvarGet));
+        Assert.Equal("unset", t.ContextRun(CvarGet));
 
         // known context
         var ctx = ContextWith(null);
-        Assert.NotSame(ctx, PendingApi.ExecutionContextOf(ct));
+        Assert.NotSame(ctx, ct.ExecutionContext);
         Tasklet? current = null;
         ExecutionContext? inside = null;
         ExecutionContext.Run(ctx, _ =>
         {
             current = Tasklet.Current;
-            inside = PendingApi.ExecutionContextOf(ct);
+            inside = ct.ExecutionContext;
         }, null);
         Assert.Same(ct, current);
         Assert.Same(ctx, inside);
         return Task.CompletedTask;
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_set_context_same_thread_not_current", "tasklet.set_context", "tasklet.context_id")]
     public void Test_set_context_same_thread_not_current() => RemoteThreads.AsTasklet(async () =>
     {
@@ -233,37 +231,37 @@ public class TaskletContextTests
         Tasklet? t = null;
         t = new Tasklet(() =>
         {
-            Assert.Same(ctx, PendingApi.ExecutionContextOf(t!));
+            Assert.Same(ctx, t!.ExecutionContext);
             Assert.Same(sentinel, Cvar.Value);
             started = true;
             return Task.CompletedTask;
         }).Setup();
 
-        PendingApi.SetExecutionContext(t, ctx);
+        t.SetExecutionContext(ctx);
         await t.RunAsync();
         Assert.True(started);
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_set_context_same_thread_current", "tasklet.set_context", "tasklet.context_id")]
     public void Test_set_context_same_thread_current() => RemoteThreads.AsTasklet(() =>
     {
         var sentinel = new object();
         Cvar.Value = sentinel;
         Assert.Same(sentinel, Cvar.Value);
-        Assert.NotNull(PendingApi.ExecutionContextOf(Tasklet.Current));
+        Assert.NotNull(Tasklet.Current.ExecutionContext);
 
         var sentinel2 = new object();
         var ctx = ContextWith(sentinel2);
-        Assert.NotSame(ctx, PendingApi.ExecutionContextOf(Tasklet.Current));
+        Assert.NotSame(ctx, Tasklet.Current.ExecutionContext);
 
-        PendingApi.SetExecutionContext(Tasklet.Current, ctx);
-        Assert.Same(ctx, PendingApi.ExecutionContextOf(Tasklet.Current));
+        Tasklet.Current.SetExecutionContext(ctx);
+        Assert.Same(ctx, Tasklet.Current.ExecutionContext);
         Assert.Same(sentinel2, Cvar.Value);
         return Task.CompletedTask;
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_set_context_other_thread_paused", "tasklet.set_context", "tasklet.context_id", "tasklet.insert")]
     public void Test_set_context_other_thread_paused() => RemoteThreads.AsTasklet(async () =>
     {
@@ -273,20 +271,20 @@ public class TaskletContextTests
         Tasklet? t = null;
         t = new Tasklet(() =>
         {
-            Assert.Same(ctx, PendingApi.ExecutionContextOf(t!));
+            Assert.Same(ctx, t!.ExecutionContext);
             started = true;
             return Task.CompletedTask;
         }); // bound, paused
 
         // A paused tasklet's context may be set from another thread.
-        Assert.Null(FromOtherThread(() => PendingApi.SetExecutionContext(t, ctx)));
+        Assert.Null(FromOtherThread(() => t.SetExecutionContext(ctx)));
 
         t.Setup();
         await t.RunAsync();
         Assert.True(started);
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_set_context_other_thread_scheduled", "tasklet.set_context", "tasklet.context_id")]
     public void Test_set_context_other_thread_scheduled() => RemoteThreads.AsTasklet(async () =>
     {
@@ -296,13 +294,13 @@ public class TaskletContextTests
         Tasklet? t = null;
         t = new Tasklet(() =>
         {
-            Assert.Same(ctx, PendingApi.ExecutionContextOf(t!));
+            Assert.Same(ctx, t!.ExecutionContext);
             started = true;
             return Task.CompletedTask;
         }).Setup(); // scheduled
-        PendingApi.SetExecutionContext(t, ctx);
+        t.SetExecutionContext(ctx);
 
-        var error = FromOtherThread(() => PendingApi.SetExecutionContext(t, ContextWith(null)));
+        var error = FromOtherThread(() => t.SetExecutionContext(ContextWith(null)));
         Assert.IsAssignableFrom<InvalidOperationException>(error);
         Assert.Contains("thread", error!.Message, StringComparison.Ordinal);
 
@@ -310,24 +308,24 @@ public class TaskletContextTests
         Assert.True(started);
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_set_context_other_thread_current", "tasklet.set_context", "tasklet.context_id")]
     public void Test_set_context_other_thread_current() => RemoteThreads.AsTasklet(() =>
     {
         var sentinel = new object();
         Cvar.Value = sentinel;
         Assert.Same(sentinel, Cvar.Value);
-        var cid = PendingApi.ExecutionContextOf(Tasklet.Current);
+        var cid = Tasklet.Current.ExecutionContext;
 
         var t = Tasklet.Current;
-        var error = FromOtherThread(() => PendingApi.SetExecutionContext(t, ContextWith(null)));
+        var error = FromOtherThread(() => t.SetExecutionContext(ContextWith(null)));
         Assert.IsAssignableFrom<InvalidOperationException>(error);
         Assert.Contains("thread", error!.Message, StringComparison.Ordinal);
-        Assert.Same(cid, PendingApi.ExecutionContextOf(Tasklet.Current));
+        Assert.Same(cid, Tasklet.Current.ExecutionContext);
         return Task.CompletedTask;
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_set_context_other_thread_current_entered", "tasklet.set_context", "tasklet.context_id")]
     public void Test_set_context_other_thread_current_entered() => RemoteThreads.AsTasklet(() =>
     {
@@ -336,16 +334,16 @@ public class TaskletContextTests
         Exception? error = null;
         ExecutionContext.Run(ctx, _ =>
         {
-            Assert.Same(ctx, PendingApi.ExecutionContextOf(Tasklet.Current));
-            error = FromOtherThread(() => PendingApi.SetExecutionContext(t, ContextWith(null)));
-            Assert.Same(ctx, PendingApi.ExecutionContextOf(Tasklet.Current));
+            Assert.Same(ctx, Tasklet.Current.ExecutionContext);
+            error = FromOtherThread(() => t.SetExecutionContext(ContextWith(null)));
+            Assert.Same(ctx, Tasklet.Current.ExecutionContext);
         }, null);
         Assert.IsAssignableFrom<InvalidOperationException>(error);
         Assert.Contains("thread", error!.Message, StringComparison.Ordinal);
         return Task.CompletedTask;
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_context_setstate_notalive", "tasklet.context_run", "tasklet.__reduce__", "tasklet.__setstate__")]
     public void Test_context_setstate_notalive() => RemoteThreads.AsTasklet(() =>
     {
@@ -353,55 +351,55 @@ public class TaskletContextTests
         var state = new Tasklet().Dump();
         var sentinel = new object();
         Cvar.Value = sentinel;
-        var cid = PendingApi.ExecutionContextOf(Tasklet.Current);
+        var cid = Tasklet.Current.ExecutionContext;
 
         var t = Tasklet.Load(state, new PickleOptions().AllowAssemblyOf<TaskletContextTests>());
         Assert.False(t.Alive);
-        Assert.Same(cid, PendingApi.ExecutionContextOf(Tasklet.Current));
-        Assert.Equal("unset", PendingApi.ContextRun(t, CvarGet));
+        Assert.Same(cid, Tasklet.Current.ExecutionContext);
+        Assert.Equal("unset", t.ContextRun(CvarGet));
         return Task.CompletedTask;
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_context_run_no_context", "tasklet.context_run", "tasklet.context_id")]
     public void Test_context_run_no_context() => RemoteThreads.AsTasklet(() =>
     {
         var sentinel = new object();
         Cvar.Value = sentinel;
-        var cid0 = PendingApi.ExecutionContextOf(Tasklet.Current);
+        var cid0 = Tasklet.Current.ExecutionContext;
 
         var t = new Tasklet();
-        var cid = PendingApi.ContextRun(t, () =>
+        var cid = t.ContextRun(() =>
         {
             Assert.Equal("unset", CvarGet());
-            return PendingApi.ExecutionContextOf(Tasklet.Current);
+            return Tasklet.Current.ExecutionContext;
         });
 
-        Assert.Same(cid0, PendingApi.ExecutionContextOf(Tasklet.Current));
+        Assert.Same(cid0, Tasklet.Current.ExecutionContext);
         Assert.NotNull(cid);
         Assert.NotSame(cid0, cid);
-        Assert.Same(cid, PendingApi.ExecutionContextOf(t));
+        Assert.Same(cid, t.ExecutionContext);
         return Task.CompletedTask;
     });
 
-    [Fact(Skip = NoContextApi)]
+    [Fact]
     [StacklessTest(File, "TestTaskletContext.test_context_run", "tasklet.context_run", "tasklet.set_context", "tasklet.context_id")]
     public void Test_context_run() => RemoteThreads.AsTasklet(() =>
     {
         var sentinel = new object();
         Cvar.Value = sentinel;
-        var cid0 = PendingApi.ExecutionContextOf(Tasklet.Current);
+        var cid0 = Tasklet.Current.ExecutionContext;
 
         var t = new Tasklet();
         var ctx = ContextWith(null);
-        PendingApi.SetExecutionContext(t, ctx);
-        var cid = PendingApi.ContextRun(t, () =>
+        t.SetExecutionContext(ctx);
+        var cid = t.ContextRun(() =>
         {
             Assert.Equal("unset", CvarGet());
-            return PendingApi.ExecutionContextOf(Tasklet.Current);
+            return Tasklet.Current.ExecutionContext;
         });
 
-        Assert.Same(cid0, PendingApi.ExecutionContextOf(Tasklet.Current));
+        Assert.Same(cid0, Tasklet.Current.ExecutionContext);
         Assert.NotNull(cid);
         Assert.NotSame(cid0, cid);
         Assert.Same(ctx, cid);

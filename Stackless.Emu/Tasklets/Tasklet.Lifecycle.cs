@@ -5,6 +5,7 @@ namespace Stackless.Emu;
 public sealed partial class Tasklet
 {
     /// <summary>Creates a soft tasklet bound to <paramref name="body"/> and schedules it (Stackless's <c>stackless.tasklet(f)(args)</c>).</summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to, and runs on, the calling thread's scheduler.</remarks>
     public static Tasklet Spawn(Func<Task> body) => new Tasklet(body).Setup();
 
     /// <summary>
@@ -12,9 +13,11 @@ public sealed partial class Tasklet
     /// scheduler's baton, so it may call the synchronous forms (<c>Receive</c>, <c>Send</c>, <c>Schedule</c>, ...)
     /// anywhere in its call stack. Call <see cref="Setup"/> to schedule it.
     /// </summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet CreateHard(Action body) => CreateHardTasklet(body);
 
     /// <summary>Creates a hard tasklet (see <see cref="CreateHard"/>) and schedules it.</summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet SpawnHard(Action body) => CreateHardTasklet(body).Setup();
 
     /// <summary>
@@ -22,6 +25,7 @@ public sealed partial class Tasklet
     /// paused tasklet loses its progress without running its <c>finally</c> blocks, as in Stackless.
     /// </summary>
     /// <exception cref="InvalidOperationException">The tasklet is current, scheduled, main, or a started hard tasklet.</exception>
+    /// <remarks>Thread safety: the tasklet's own thread only; from another thread it raises <see cref="InvalidOperationException"/>.</remarks>
     public Tasklet Bind(Func<Task>? body)
     {
         CheckRebind(body is null);
@@ -40,6 +44,7 @@ public sealed partial class Tasklet
 
     /// <summary>Makes the bound tasklet alive and appends it to the runnable queue (Stackless's <c>setup</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is already alive, or not bound.</exception>
+    /// <remarks>Thread safety: the tasklet's own thread only; from another thread it raises <see cref="InvalidOperationException"/>.</remarks>
     public Tasklet Setup()
     {
         Scheduler.CheckOwnThread(ErrorMessages.SetupOtherThread);
@@ -64,7 +69,7 @@ public sealed partial class Tasklet
 
     /// <summary>Appends the tasklet to the end of the runnable queue if it is not scheduled yet (Stackless's <c>insert</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked or dead.</exception>
-    /// <remarks>A tasklet of another thread is appended to its own thread's queue, shortly after the call returns.</remarks>
+    /// <remarks>Thread safety: any thread. On a tasklet of another thread the operation is posted to that thread's scheduler and the call returns at once (Stackless's rule between threads); a precondition that fails there, when the operation runs, raises in that thread's main tasklet (or innermost <c>Scheduler.Run</c> caller), since the caller has moved on.</remarks>
     public Tasklet Insert()
     {
         CheckRunnable();
@@ -93,7 +98,7 @@ public sealed partial class Tasklet
 
     /// <summary>Takes the tasklet out of the runnable queue; it becomes paused (Stackless's <c>remove</c>).</summary>
     /// <exception cref="InvalidOperationException">The tasklet is blocked on a channel, or is the current tasklet.</exception>
-    /// <remarks>A tasklet of another thread is removed by its own scheduler, shortly after the call returns.</remarks>
+    /// <remarks>Thread safety: any thread. On a tasklet of another thread the operation is posted to that thread's scheduler and the call returns at once (Stackless's rule between threads); a precondition that fails there, when the operation runs, raises in that thread's main tasklet (or innermost <c>Scheduler.Run</c> caller), since the caller has moved on.</remarks>
     public Tasklet Remove()
     {
         if (IsRemote)
@@ -134,6 +139,7 @@ public sealed partial class Tasklet
     /// caller, so the caller runs right after it; if it was, the tasklets between the caller and it run later.
     /// Synchronous form: main and hard tasklets.
     /// </summary>
+    /// <remarks>Thread safety: called by a main or hard tasklet of any thread; a tasklet of another thread is made to run next on its own thread and the caller goes on (see <see cref="Insert"/>).</remarks>
     public void Run()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Run()", "tasklet.RunAsync()");
@@ -141,6 +147,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>Asynchronous form of <see cref="Run"/>, for soft tasklets.</summary>
+    /// <remarks>Thread safety: as <see cref="Run"/>, from a soft tasklet.</remarks>
     public SwitchAwaitable RunAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();
@@ -148,6 +155,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>Like <see cref="Run"/>, but the caller is paused: it leaves the runnable queue (Stackless's <c>switch</c>).</summary>
+    /// <remarks>Thread safety: the tasklet's own thread only: switching to a tasklet of another thread raises <see cref="InvalidOperationException"/>.</remarks>
     public void Switch()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Switch()", "tasklet.SwitchAsync()");
@@ -155,6 +163,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>Asynchronous form of <see cref="Switch"/>, for soft tasklets.</summary>
+    /// <remarks>Thread safety: as <see cref="Switch"/>, from a soft tasklet.</remarks>
     public SwitchAwaitable SwitchAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();

@@ -75,6 +75,7 @@ public partial class Channel<T>
 
     private bool TrySendInSection(Tasklet source, T value)
     {
+        DropWaitersOfEndedThreads(); // as a send does: a waiter whose thread ended can never take the value
         if (_balance >= 0)
         {
             return false;
@@ -88,6 +89,7 @@ public partial class Channel<T>
 
     private bool TryReceiveInSection(Tasklet source)
     {
+        DropWaitersOfEndedThreads(); // as a receive does: a sender whose thread ended never sent
         if (_balance <= 0)
         {
             return false;

@@ -63,12 +63,13 @@ public class ChannelArgumentsAndFormsTests
     [Fact]
     public void ReceiveAsync_used_by_a_hard_tasklet_completes_at_once_with_the_value() => Isolated.Run(() =>
     {
-        var channel = new Channel<int>();
-        var received = new List<int>();
+        // References: a value taken out of the tasklet's fields twice would come back null the second time.
+        var channel = new Channel<string>();
+        var received = new List<string>();
         Tasklet.Spawn(async () =>
         {
-            await channel.SendAsync(1);
-            await channel.SendAsync(2);
+            await channel.SendAsync("1");
+            await channel.SendAsync("2");
         });
         Tasklet.SpawnHard(() =>
         {
@@ -78,7 +79,7 @@ public class ChannelArgumentsAndFormsTests
             received.Add(channel.ReceiveAsync().GetResult());
         });
         Scheduler.Run();
-        Assert.Equal([1, 2], received);
+        Assert.Equal(["1", "2"], received);
     });
 
     [Fact]

@@ -23,14 +23,17 @@ public static class Cooperative
     /// <see cref="StacklessSettings.TimeProvider"/>; the other tasklets run meanwhile. The cooperative form of <see cref="Thread.Sleep(TimeSpan)"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called from a soft tasklet (use <see cref="SleepAsync(TimeSpan, CancellationToken)"/>).</exception>
+    /// <remarks>Thread safety: any thread: suspends the calling main or hard tasklet of the calling thread's scheduler.</remarks>
     public static void Sleep(TimeSpan delay) =>
         Wait(token => new ValueTask(Task.Delay(delay, Clock, token)), "Cooperative.Sleep()", "Cooperative.SleepAsync()");
 
     /// <summary>Like <see cref="Sleep(TimeSpan)"/>, in milliseconds (the cooperative form of <see cref="Thread.Sleep(int)"/>).</summary>
+    /// <remarks>Thread safety: any thread: suspends the calling main or hard tasklet of the calling thread's scheduler.</remarks>
     public static void Sleep(int millisecondsTimeout) =>
         Sleep(millisecondsTimeout == Timeout.Infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(millisecondsTimeout));
 
     /// <summary>Waits for <paramref name="delay"/> measured by <see cref="StacklessSettings.TimeProvider"/>; for soft tasklets (and any async code).</summary>
+    /// <remarks>Thread safety: any thread, any code.</remarks>
     public static Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken = default) =>
         PassThroughAsync(token => new ValueTask(Task.Delay(delay, Clock, token)), cancellationToken).AsTask();
 
@@ -40,8 +43,9 @@ public static class Cooperative
     /// the cooperative operation (a read, accept, sleep, ... made through this library; one that ignores cancellation
     /// is abandoned). The tasklet sees the <see cref="OperationCanceledException"/> and may go on (its next operations
     /// get a fresh token). Returns whether the tasklet was blocked on I/O; a tasklet that is not is left alone.
-    /// Call it on the tasklet's scheduler thread.
     /// </summary>
+    /// <remarks>Thread safety: any thread. For a tasklet of another thread the answer is a snapshot and the exception is
+    /// delivered by its own scheduler (<see cref="Tasklet.Throw(Exception, bool)"/>'s rule).</remarks>
     public static bool CancelIo(Tasklet tasklet)
     {
         ArgumentNullException.ThrowIfNull(tasklet);
@@ -63,6 +67,7 @@ public static class Cooperative
     /// </summary>
     /// <param name="tasklet">The tasklet to kill.</param>
     /// <param name="pending">As for <see cref="Tasklet.Kill(bool)"/>; a tasklet blocked on I/O is always killed pending.</param>
+    /// <remarks>Thread safety: any thread, as <see cref="Tasklet.Kill(bool)"/>.</remarks>
     public static void Kill(Tasklet tasklet, bool pending = false)
     {
         ArgumentNullException.ThrowIfNull(tasklet);
@@ -99,6 +104,7 @@ public static class Cooperative
     /// True when the caller may simply call the original blocking API: it is the main tasklet and nothing else could
     /// run while it waits (no other runnable tasklet, nothing waiting for I/O), e.g. a thread that never used tasklets.
     /// </summary>
+    /// <remarks>Thread safety: any thread: about the calling thread's scheduler.</remarks>
     public static bool CanBlockDirectly
     {
         get

@@ -13,6 +13,8 @@ namespace Stackless.Emu.Monkeypatch;
 /// suspends only the calling main or hard tasklet while the asynchronous form runs. Like the wrappers, they raise
 /// <see cref="InvalidOperationException"/> in a soft tasklet, where blocking would stall the whole scheduler.
 /// </summary>
+/// <remarks>Thread safety: every member may be called from any thread, as the method it replaces; it acts on the calling
+/// thread's scheduler.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Redirect
 {

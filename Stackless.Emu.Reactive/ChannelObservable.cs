@@ -14,6 +14,7 @@ public static class ChannelObservable
     /// Subscriptions compete: two subscribers each receive some of the values (use <c>Publish()</c> to share one). Disposing
     /// the subscription kills the receiving tasklet (it ends quietly; a value it was handed but not yet pushed is dropped).
     /// An exception thrown by the observer ends the receiving tasklet and is raised in the thread's main tasklet.
+    /// Thread safety: subscribe from any thread; the receiving tasklet, and so the observer, runs on the subscribing thread.
     /// </remarks>
     public static IObservable<T> ToObservable<T>(this Channel<T> channel)
     {
@@ -25,6 +26,7 @@ public static class ChannelObservable
     /// Like <see cref="ToObservable{T}(Channel{T})"/>, but the receiving tasklet runs on <paramref name="scheduler"/>'s
     /// thread, whichever thread subscribes (it is spawned by posted work, so it starts once that thread runs its scheduler).
     /// </summary>
+    /// <remarks>Thread safety: any thread subscribes; the observer runs on <paramref name="scheduler"/>'s thread.</remarks>
     public static IObservable<T> ToObservable<T>(this Channel<T> channel, TaskletScheduler scheduler)
     {
         ArgumentNullException.ThrowIfNull(channel);

@@ -23,6 +23,8 @@ public static class ObservableChannel
     /// <c>SubscribeOn</c>. OnNext must not run in a soft tasklet (for instance after <c>ObserveOn(taskletScheduler)</c>),
     /// which cannot wait: it raises <see cref="InvalidOperationException"/>. Disposing the subscription unsubscribes and
     /// ends a wait of a thread-pool thread in OnNext; the value it offered is then not sent.
+    /// Thread safety: any thread; the source may notify from any thread (as the channel's operations may), one
+    /// notification at a time as Rx's contract requires.
     /// </remarks>
     public static IDisposable SubscribeTo<T>(this IObservable<T> source, Channel<T> channel)
     {
@@ -39,6 +41,7 @@ public static class ObservableChannel
     /// (<c>await foreach</c>); it completes when the source does. A cancellation of <paramref name="cancellationToken"/>
     /// unsubscribes.
     /// </summary>
+    /// <remarks>Thread safety: any thread; the channel is owned by the calling thread's scheduler, fed from the thread pool.</remarks>
 #pragma warning disable VSTHRD200 // Returns a channel (async-enumerable as a side of being a channel), not an operation.
     public static Channel<T> ToChannel<T>(this IObservable<T> source, CancellationToken cancellationToken = default)
 #pragma warning restore VSTHRD200

@@ -18,8 +18,9 @@ namespace Stackless.Emu.Reactive;
 /// </para>
 /// <para>
 /// Time comes from a <see cref="System.TimeProvider"/> (<see cref="TimeProvider.System"/> by default): give it a
-/// <c>FakeTimeProvider</c> to test timed operators in virtual time. Any thread may schedule work.
+/// <c>FakeTimeProvider</c> to test timed operators in virtual time.
 /// </para>
+/// <para>Thread safety: every member may be called from any thread; the work always runs on the scheduler thread.</para>
 /// <para>
 /// The work runs in soft tasklets, which cannot block: observer code there must not call synchronous tasklet operations
 /// (<c>channel.Send</c>); use <see cref="Channel{T}.TrySend"/>, spawn a tasklet, or keep the observer off the scheduler.

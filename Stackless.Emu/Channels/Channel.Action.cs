@@ -47,19 +47,19 @@ public partial class Channel<T>
 
             // Stackless puts the value in the sender's tempval before it calls the callback.
             var saved = source.TempVal;
-            source.TempVal = error switch
+            source.SetTempVal(error switch
             {
                 null => value,
                 ExceptionDispatchInfo info => new Bomb(info.SourceException),
                 _ => new Bomb((Exception)error),
-            };
+            });
             try
             {
                 callback(this, source, true, willBlock);
             }
             finally
             {
-                source.TempVal = saved;
+                source.SetTempVal(saved);
             }
         }
     }

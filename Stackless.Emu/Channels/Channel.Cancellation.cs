@@ -9,6 +9,7 @@ public partial class Channel<T>
     // allocation-free; these allocate a request and a registration per call that has to wait.
 
     /// <summary>Like <see cref="Receive()"/>, but a cancellation of <paramref name="cancellationToken"/> while waiting ends the wait with <see cref="OperationCanceledException"/>.</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public T Receive(CancellationToken cancellationToken) => ReceiveWithin(new WaitLimit(null, null, cancellationToken));
 
     /// <summary>
@@ -16,19 +17,23 @@ public partial class Channel<T>
     /// (<see cref="TimeProvider.System"/> when null, a fake one in tests).
     /// </summary>
     /// <exception cref="TimeoutException">No sender came within <paramref name="timeout"/>.</exception>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public T Receive(TimeSpan timeout, TimeProvider? timeProvider = null) =>
         ReceiveWithin(new WaitLimit(timeout, timeProvider, default));
 
     /// <summary>Asynchronous form of <see cref="Receive(CancellationToken)"/>.</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public ReceiveAwaitable<T> ReceiveAsync(CancellationToken cancellationToken) =>
         ReceiveWithinAsync(new WaitLimit(null, null, cancellationToken));
 
     /// <summary>Asynchronous form of <see cref="Receive(TimeSpan, TimeProvider)"/>.</summary>
     /// <exception cref="TimeoutException">No sender came within <paramref name="timeout"/>.</exception>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public ReceiveAwaitable<T> ReceiveAsync(TimeSpan timeout, TimeProvider? timeProvider = null) =>
         ReceiveWithinAsync(new WaitLimit(timeout, timeProvider, default));
 
     /// <summary>Like <see cref="Send(T)"/>, but a cancellation of <paramref name="cancellationToken"/> while waiting for a receiver ends the wait with <see cref="OperationCanceledException"/>; the value is then not sent.</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public void Send(T value, CancellationToken cancellationToken) => SendWithin(value, new WaitLimit(null, null, cancellationToken));
 
     /// <summary>
@@ -36,15 +41,18 @@ public partial class Channel<T>
     /// (<see cref="TimeProvider.System"/> when null); on timeout the value is not sent.
     /// </summary>
     /// <exception cref="TimeoutException">No receiver came within <paramref name="timeout"/>.</exception>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public void Send(T value, TimeSpan timeout, TimeProvider? timeProvider = null) =>
         SendWithin(value, new WaitLimit(timeout, timeProvider, default));
 
     /// <summary>Asynchronous form of <see cref="Send(T, CancellationToken)"/>.</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public SwitchAwaitable SendAsync(T value, CancellationToken cancellationToken) =>
         SendWithinAsync(value, new WaitLimit(null, null, cancellationToken));
 
     /// <summary>Asynchronous form of <see cref="Send(T, TimeSpan, TimeProvider)"/>.</summary>
     /// <exception cref="TimeoutException">No receiver came within <paramref name="timeout"/>.</exception>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread. The token or timer may fire on any thread: the withdrawal takes the same lock.</remarks>
     public SwitchAwaitable SendAsync(T value, TimeSpan timeout, TimeProvider? timeProvider = null) =>
         SendWithinAsync(value, new WaitLimit(timeout, timeProvider, default));
 

@@ -19,6 +19,7 @@ public partial class Channel<T>
     private static readonly ConditionalWeakTable<Channel<T>, ChannelCompletion> s_completions = new();
 
     /// <summary>Whether <see cref="Complete"/> (or <see cref="TryComplete"/>) was called: no more values will come.</summary>
+    /// <remarks>Thread safety: any thread; a snapshot, which another thread's operation may change at once.</remarks>
     public bool IsCompleted => (_modes & CompletedBit) != 0;
 
     /// <summary>
@@ -35,6 +36,7 @@ public partial class Channel<T>
     /// <exception cref="ChannelClosedException">The channel was already completed.</exception>
     /// <remarks>
     /// Stackless's <see cref="Close"/> differs: it is reversible (<see cref="Open"/>) and leaves waiting receivers waiting.
+    /// Thread safety: any thread; it takes effect in the channel's critical section.
     /// </remarks>
     public void Complete(Exception? error = null)
     {
@@ -45,6 +47,7 @@ public partial class Channel<T>
     }
 
     /// <summary>Like <see cref="Complete"/>, but returns false instead of raising when the channel was already completed.</summary>
+    /// <remarks>Thread safety: any thread; it takes effect in the channel's critical section.</remarks>
     public bool TryComplete(Exception? error = null)
     {
         var scheduler = ThreadScheduler.Current;
@@ -59,6 +62,7 @@ public partial class Channel<T>
     /// A task that completes once the channel is completed and drained (its <see cref="Complete"/> was called and a
     /// receive, or an iteration step, found no sender left); faulted with the completion's error, if any.
     /// </summary>
+    /// <remarks>Thread safety: any thread.</remarks>
 #pragma warning disable VSTHRD003 // The task belongs to the channel's completion and completes independently of the caller.
     public Task Completion => s_completions.GetValue(this, static _ => new ChannelCompletion(null)).Task;
 #pragma warning restore VSTHRD003

@@ -15,6 +15,7 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
     /// sender sends <see cref="StopIteration"/>.
     /// For main and hard tasklets; soft tasklets use <c>await foreach</c>.
     /// </summary>
+    /// <remarks>Thread safety: any thread; each move is a <see cref="Receive()"/> of the thread that moves it.</remarks>
     public Enumerator GetEnumerator() => new(this);
 
     IEnumerator<T> IEnumerable<T>.GetEnumerator() => GetEnumerator();
@@ -26,6 +27,7 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
     /// A cancellation of <paramref name="cancellationToken"/> (also given by <c>WithCancellation</c>) while a step waits
     /// ends it with <see cref="OperationCanceledException"/>.
     /// </summary>
+    /// <remarks>Thread safety: any thread; each move is a <see cref="ReceiveAsync()"/>.</remarks>
     public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new AsyncEnumerator(this, cancellationToken);
 
     /// <summary>The synchronous enumerator: each <see cref="MoveNext"/> is a <see cref="Receive()"/>.</summary>

@@ -11,6 +11,7 @@ public partial class Channel<T>
     /// <exception cref="ChannelClosedException">The channel is closing and no sender waits.</exception>
     /// <exception cref="BlockTrapException">The caller would block and its <see cref="Tasklet.BlockTrap"/> is set.</exception>
     /// <exception cref="DeadlockException">The caller would block and nothing could ever wake it.</exception>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public T Receive()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Channel.Receive()", "channel.ReceiveAsync()");
@@ -22,6 +23,7 @@ public partial class Channel<T>
     /// synchronously). From code outside the tasklet world (an async method on the thread pool) it completes
     /// asynchronously once a sender comes, blocking no thread. Await it at once, once.
     /// </summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public ReceiveAwaitable<T> ReceiveAsync()
     {
         var scheduler = ThreadScheduler.Current;

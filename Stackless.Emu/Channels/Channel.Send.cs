@@ -12,6 +12,7 @@ public partial class Channel<T>
     /// <exception cref="ChannelClosedException">The channel is closing and no receiver waits.</exception>
     /// <exception cref="BlockTrapException">The caller would block and its <see cref="Tasklet.BlockTrap"/> is set.</exception>
     /// <exception cref="DeadlockException">The caller would block and nothing could ever wake it.</exception>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public void Send(T value)
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Channel.Send()", "channel.SendAsync()");
@@ -23,6 +24,7 @@ public partial class Channel<T>
     /// From code outside the tasklet world (an async method on the thread pool) it completes asynchronously once a
     /// receiver has taken the value, blocking no thread. Await it at once, once.
     /// </summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public SwitchAwaitable SendAsync(T value)
     {
         var scheduler = ThreadScheduler.Current;
@@ -39,6 +41,7 @@ public partial class Channel<T>
     /// Sends an exception: the receiver raises <paramref name="exception"/> afresh instead of receiving a value (Stackless's
     /// <c>send_exception</c>); its stack trace starts at the receiver. Use <see cref="SendThrow"/> to keep an existing trace.
     /// </summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public void SendException(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -47,10 +50,12 @@ public partial class Channel<T>
 
     /// <summary>Sends a new exception of <paramref name="exceptionType"/> built from <paramref name="args"/> (Stackless's <c>send_exception(exc_class, *args)</c>).</summary>
     /// <exception cref="ArgumentException"><paramref name="exceptionType"/> is not a concrete exception type.</exception>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public void SendException(Type exceptionType, params object?[] args) =>
         SendException(Tasklet.CreateException(exceptionType, args, "channel.send_exception"));
 
     /// <summary>Asynchronous form of <see cref="SendException(Exception)"/>.</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public SwitchAwaitable SendExceptionAsync(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -58,6 +63,7 @@ public partial class Channel<T>
     }
 
     /// <summary>Asynchronous form of <see cref="SendException(Type, object[])"/>.</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public SwitchAwaitable SendExceptionAsync(Type exceptionType, params object?[] args) =>
         SendExceptionAsync(Tasklet.CreateException(exceptionType, args, "channel.send_exception"));
 
@@ -65,6 +71,7 @@ public partial class Channel<T>
     /// Sends an existing exception, which the receiver rethrows with its original stack trace (Stackless's
     /// <c>send_throw</c>, with raise semantics).
     /// </summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public void SendThrow(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -72,6 +79,7 @@ public partial class Channel<T>
     }
 
     /// <summary>Asynchronous form of <see cref="SendThrow"/>.</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public SwitchAwaitable SendThrowAsync(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -99,6 +107,7 @@ public partial class Channel<T>
     }
 
     /// <summary>Sends every item of <paramref name="items"/> in turn; returns how many were sent (Stackless's <c>send_sequence</c>).</summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public int SendSequence(IEnumerable<T> items)
     {
         ArgumentNullException.ThrowIfNull(items);
@@ -118,6 +127,7 @@ public partial class Channel<T>
     /// suspended in it can be pickled. A cancellation of <paramref name="cancellationToken"/> while it waits for a receiver
     /// ends it with <see cref="OperationCanceledException"/>; the items sent so far stay sent.
     /// </summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public async TaskletFrame<int> SendSequenceAsync(IEnumerable<T> items, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);

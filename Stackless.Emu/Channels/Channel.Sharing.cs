@@ -14,6 +14,7 @@ public partial class Channel<T>
     // (instead of reporting a deadlock) while the creator, which can reach the channel, is live.
 
     /// <summary>Whether schedulers of more than one thread have used this channel (every operation now takes its lock).</summary>
+    /// <remarks>Thread safety: any thread; once true it stays true.</remarks>
     public bool IsShared => _sharing;
 
     /// <summary>

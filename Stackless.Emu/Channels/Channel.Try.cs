@@ -13,6 +13,7 @@ public partial class Channel<T>
     /// changes (no value is kept: a rendezvous channel has no buffer). Never blocks and never switches: the receiver becomes
     /// runnable and the caller goes on. Any thread; in soft tasklets too.
     /// </summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public bool TrySend(T value)
     {
         var scheduler = ThreadScheduler.Current;
@@ -41,6 +42,7 @@ public partial class Channel<T>
     /// switches: the sender becomes runnable and the caller goes on. A sender's exception (<see cref="SendException(Exception)"/>,
     /// <see cref="SendThrow"/>) is raised here, as <see cref="Receive()"/> would. Any thread; in soft tasklets too.
     /// </summary>
+    /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public bool TryReceive(out T value)
     {
         var scheduler = ThreadScheduler.Current;
@@ -73,6 +75,7 @@ public partial class Channel<T>
 
     private bool TrySendInSection(Tasklet source, T value)
     {
+        DropWaitersOfEndedThreads(); // as a send does: a waiter whose thread ended can never take the value
         if (_balance >= 0)
         {
             return false;
@@ -86,6 +89,7 @@ public partial class Channel<T>
 
     private bool TryReceiveInSection(Tasklet source)
     {
+        DropWaitersOfEndedThreads(); // as a receive does: a sender whose thread ended never sent
         if (_balance <= 0)
         {
             return false;

@@ -15,6 +15,7 @@ public partial class Channel<T>
     /// <see cref="IAsyncEnumerable{T}"/>, which makes <c>channel.Take(3)</c> ambiguous (CS0121). For main and hard tasklets,
     /// <c>channel.AsEnumerable()</c> picks the synchronous operators.
     /// </summary>
+    /// <remarks>Thread safety: any thread.</remarks>
 #pragma warning disable VSTHRD200 // The BCL's name for such a view (AsyncEnumerable.ToAsyncEnumerable, AsEnumerable).
     public IAsyncEnumerable<T> AsAsyncEnumerable() => this;
 #pragma warning restore VSTHRD200
@@ -26,6 +27,7 @@ public partial class Channel<T>
     /// completed and drained (<see cref="Complete"/>). The channel's closed errors surface as
     /// System.Threading.Channels' <see cref="Bcl.ChannelClosedException"/>.
     /// </summary>
+    /// <remarks>Thread safety: any thread; the view's members are as thread-safe as the channel's.</remarks>
     public Bcl.ChannelReader<T> AsChannelReader() => new ReaderView(this);
 
     /// <summary>
@@ -34,6 +36,7 @@ public partial class Channel<T>
     /// <c>TryWrite</c> is <see cref="TrySend"/> (a receiver must be waiting); <c>WaitToWriteAsync</c> completes when a
     /// receiver waits, with false once the channel is completed; <c>TryComplete</c> is <see cref="TryComplete"/>.
     /// </summary>
+    /// <remarks>Thread safety: any thread; the view's members are as thread-safe as the channel's.</remarks>
     public Bcl.ChannelWriter<T> AsChannelWriter() => new WriterView(this);
 
     /// <summary>Raises the BCL's closed error for the channel's own (code written against System.Threading.Channels catches that one).</summary>

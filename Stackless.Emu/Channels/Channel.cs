@@ -55,15 +55,18 @@ public partial class Channel<T> : IChannel, IChannelQueue
     private byte _modes; // 0: preference -1
 
     /// <summary>Creates a channel owned by the calling thread's scheduler.</summary>
+    /// <remarks>Thread safety: any thread; the channel is owned by (lock-free for) the calling thread's scheduler until another thread uses it.</remarks>
     public Channel() => _owner = ThreadScheduler.Current;
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread; a snapshot, which another thread's operation may change at once.</remarks>
     public int Balance => Volatile.Read(ref _balance);
 
     /// <summary>
     /// Who runs when a channel action finds a partner waiting: -1 (default) the receiver, 1 the sender, 0 the caller
-    /// continues. Any value is clamped to its sign, as in Stackless. Any thread.
+    /// continues. Any value is clamped to its sign, as in Stackless.
     /// </summary>
+    /// <remarks>Thread safety: any thread. The setter writes in the channel's critical section (its lock once shared), so an operation in progress on another thread sees the old or the new preference, never a mix with <see cref="ScheduleAll"/> or <see cref="Closing"/>.</remarks>
     public int Preference
     {
         get => (_modes & PreferenceMask) - 1;
@@ -71,6 +74,7 @@ public partial class Channel<T> : IChannel, IChannelQueue
     }
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread. The setter writes in the channel's critical section, as <see cref="Preference"/>'s does.</remarks>
     public bool ScheduleAll
     {
         get => (_modes & ScheduleAllBit) != 0;
@@ -78,18 +82,23 @@ public partial class Channel<T> : IChannel, IChannelQueue
     }
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread for the first waiter (a snapshot); walk the rest with <see cref="Tasklet.Next"/> on the channel's own thread, or while no other thread uses it, for a list that holds.</remarks>
     public Tasklet? Queue => _head;
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread; a snapshot, which another thread's operation may change at once.</remarks>
     public bool Closing => (_modes & ClosingBit) != 0;
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread; a snapshot, which another thread's operation may change at once.</remarks>
     public bool Closed => Closing && Balance == 0;
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread.</remarks>
     public Type ElementType => typeof(T);
 
     /// <summary>An optional name shown in diagnostics.</summary>
+    /// <remarks>Thread safety: any thread.</remarks>
     public string? Name
     {
         get => s_names.TryGetValue(this, out var name) ? name : null;
@@ -107,10 +116,12 @@ public partial class Channel<T> : IChannel, IChannelQueue
     }
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread. It takes effect in the channel's critical section: an operation of another thread either completed before it or sees the channel closing.</remarks>
     public void Close() => SetModes(ClosingBit, ClosingBit);
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The channel was completed (<see cref="Complete"/> is final).</exception>
+    /// <remarks>Thread safety: any thread, in the channel's critical section, as <see cref="Close"/>.</remarks>
     public void Open()
     {
         ThrowIfCompletedOnOpen();
@@ -135,6 +146,7 @@ public partial class Channel<T> : IChannel, IChannelQueue
     }
 
     /// <summary>A one-line description: name, balance and flags.</summary>
+    /// <remarks>Thread safety: any thread; a snapshot, which another thread's operation may change at once.</remarks>
     public string Describe()
     {
         var name = Name ?? $"Channel<{typeof(T).Name}>#{RuntimeHelpers.GetHashCode(this):x}";
@@ -143,6 +155,7 @@ public partial class Channel<T> : IChannel, IChannelQueue
     }
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread; a snapshot, which another thread's operation may change at once.</remarks>
     public override string ToString() => Describe();
 
     /// <summary>Changes mode bits in the channel's critical section, so a concurrent operation sees old or new, never a mix.</summary>

@@ -38,6 +38,11 @@ internal static class ErrorMessages
     public const string DiscardOtherThread = "Discard() must be called on the tasklet's own thread (e.g. through SchedulerThread.InvokeAsync)";
     public const string DiscardCurrent = "the current tasklet cannot be discarded";
     public const string DiscardMain = "the main tasklet cannot be discarded";
+
+    /// <summary>The error of a member that only the tasklet's own thread may use, called from another thread.</summary>
+    public static string OwnerThreadOnly(string member) =>
+        $"{member} may only be used on the tasklet's own thread: it changes state that thread's scheduler reads without a " +
+        "lock. Do it there (e.g. through SchedulerThread.InvokeAsync, or a message on a channel).";
     public const string DiscardInIo = "a tasklet waiting for I/O cannot be discarded: its foreign operation would still resume it; wait until it is Restorable (Tasklet.WhenRestorableAsync)";
     public const string DiscardServed = "the tasklet was served by a channel action on another thread and is about to run; discard it once it has suspended again";
 

@@ -39,6 +39,9 @@ internal enum FrameAwait : byte
 /// </remarks>
 internal abstract class FrameBox : Resumable
 {
+    /// <summary>The error of a second await of one TaskletFrame.</summary>
+    private const string AwaitedTwiceMessage = "A TaskletFrame can be awaited only once.";
+
     /// <summary>The <see cref="FrameBox"/> that awaits this frame, or the continuation of foreign code awaiting it, or null.</summary>
     private object? _next;
 
@@ -105,9 +108,15 @@ internal abstract class FrameBox : Resumable
     protected abstract void Step();
 
     /// <summary>Links <paramref name="parent"/> as the frame awaiting this one; resumes it at once if this one has completed.</summary>
+    /// <exception cref="InvalidOperationException">Another frame or foreign code already awaits this one.</exception>
     public void SetParent(FrameBox parent)
     {
-        Debug.Assert(_next is null, "a TaskletFrame is awaited once");
+        // The guard, not an assertion: two frames awaiting one TaskletFrame is the user's error, raised in the second.
+        if (_next is not null)
+        {
+            throw new InvalidOperationException(AwaitedTwiceMessage);
+        }
+
         parent.Awaiting = FrameAwait.Child;
         _next = parent;
         if (IsCompleted)
@@ -121,7 +130,7 @@ internal abstract class FrameBox : Resumable
     {
         if (_next is not null)
         {
-            throw new InvalidOperationException("A TaskletFrame can be awaited only once.");
+            throw new InvalidOperationException(AwaitedTwiceMessage);
         }
 
         if (continuation.Target is FrameBox parent)

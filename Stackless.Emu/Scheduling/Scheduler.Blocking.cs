@@ -8,6 +8,7 @@ public static partial class Scheduler
     /// asynchronous I/O cooperatively (soft tasklets simply <c>await</c> the task). Not sync-over-async: the calling
     /// thread runs the scheduler meanwhile instead of blocking.
     /// </summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static void WaitFor(Task task)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -24,6 +25,7 @@ public static partial class Scheduler
     }
 
     /// <summary>Like <see cref="WaitFor(Task)"/>, returning the task's result.</summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static T WaitFor<T>(Task<T> task)
     {
         WaitFor((Task)task);
@@ -38,6 +40,7 @@ public static partial class Scheduler
     /// and runs the scheduler meanwhile. Exceptions from <paramref name="call"/> reach the caller.
     /// Soft tasklets use <see cref="BlockingCallAsync{T}(Func{T})"/>.
     /// </summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static T BlockingCall<T>(Func<T> call)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -52,6 +55,7 @@ public static partial class Scheduler
     }
 
     /// <summary>Like <see cref="BlockingCall{T}(Func{T})"/>, for a call without a result.</summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static void BlockingCall(Action call)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -68,6 +72,7 @@ public static partial class Scheduler
     /// returned (a blocking call cannot be interrupted), and the tasklet does not carry on. On main and hard tasklets it
     /// behaves like <see cref="BlockingCall{T}(Func{T})"/>.
     /// </summary>
+    /// <remarks>Thread safety: any thread: acts on the calling thread's scheduler, from its soft tasklets.</remarks>
     public static InterruptibleAwaitable<T> BlockingCallAsync<T>(Func<T> call)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -75,6 +80,7 @@ public static partial class Scheduler
     }
 
     /// <summary>Like <see cref="BlockingCallAsync{T}(Func{T})"/>, for a call without a result.</summary>
+    /// <remarks>Thread safety: any thread: acts on the calling thread's scheduler, from its soft tasklets.</remarks>
     public static InterruptibleAwaitable BlockingCallAsync(Action call)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -93,6 +99,7 @@ public static partial class Scheduler
     /// of <paramref name="cancellationToken"/> ends the sleep early with <see cref="OperationCanceledException"/>; a kill
     /// or throw ends it at once with the delivered exception. For main and hard tasklets.
     /// </summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static void Sleep(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         var token = InterruptibleAwaitables.TaskletToken(cancellationToken, out var linked);
@@ -107,6 +114,7 @@ public static partial class Scheduler
     }
 
     /// <summary>Asynchronous form of <see cref="Sleep"/>, for soft tasklets; a kill or throw ends it with the delivered exception.</summary>
+    /// <remarks>Thread safety: any thread: acts on the calling thread's scheduler, from its soft tasklets.</remarks>
     public static InterruptibleAwaitable SleepAsync(TimeSpan delay, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         if (Current.IsThreaded)

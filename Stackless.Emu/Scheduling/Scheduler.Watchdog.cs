@@ -21,6 +21,7 @@ public static partial class Scheduler
     /// <remarks>
     /// <see cref="Tasklet.Atomic"/> tasklets are never interrupted. In nested runs the outermost one with a timeout is the
     /// watchdog, as in Stackless. For main and hard tasklets.
+    /// Thread safety: any thread: runs the calling thread's scheduler (its main or a hard tasklet).
     /// </remarks>
     public static Tasklet? Run(int timeout, bool threadBlock = false, bool soft = false, bool ignoreNesting = false, bool totalTimeout = false)
     {
@@ -38,6 +39,7 @@ public static partial class Scheduler
     /// <param name="ignoreNesting">Accepted for compatibility.</param>
     /// <param name="totalTimeout">The budget covers the whole call, not each tasklet's slice.</param>
     /// <returns>The interrupted tasklet, or null.</returns>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static Tasklet? Run(TimeSpan timeout, bool threadBlock = false, bool soft = false, bool ignoreNesting = false, bool totalTimeout = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
@@ -50,6 +52,7 @@ public static partial class Scheduler
     /// the caller: call it in long computations that should stay preemptible. Costs a branch otherwise. For main and hard
     /// tasklets.
     /// </summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static void PreemptionPoint()
     {
         var scheduler = ThreadScheduler.Current;
@@ -62,6 +65,7 @@ public static partial class Scheduler
     }
 
     /// <summary>Asynchronous form of <see cref="PreemptionPoint"/>, for soft tasklets; completes at once unless interrupted.</summary>
+    /// <remarks>Thread safety: any thread: acts on the calling thread's scheduler, from its soft tasklets.</remarks>
     public static SwitchAwaitable PreemptionPointAsync()
     {
         var scheduler = ThreadScheduler.Current;

@@ -13,6 +13,8 @@ namespace Stackless.Emu;
 /// An exception escaping a tasklet of this thread does not stop it: it is collected, and <see cref="Join"/> raises
 /// the collected errors (also the fault of <see cref="Completion"/>). Stopping kills the tasklets still alive, so
 /// their <c>finally</c> blocks run and none is leaked.
+/// Thread safety: every member may be called from any thread. <see cref="Join"/> raises when called from a tasklet of
+/// this thread (it would wait for itself); <see cref="Dispose"/> there only requests the stop.
 /// </remarks>
 [DebuggerDisplay("SchedulerThread {ThreadId}")]
 public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
@@ -29,6 +31,7 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
     /// <summary>Starts the thread and waits until its scheduler exists.</summary>
     /// <param name="name">The OS thread's name, for debuggers.</param>
     /// <param name="maxStackSize">The thread's stack size in bytes (0: the runtime's default).</param>
+    /// <remarks>Thread safety: any thread; the new thread joins the calling thread's deadlock group.</remarks>
     public SchedulerThread(string? name = null, int maxStackSize = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxStackSize);
@@ -54,21 +57,25 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The managed id of the thread (the <see cref="Tasklet.ThreadId"/> of its tasklets).</summary>
+    /// <remarks>Thread safety: any thread.</remarks>
     public int ThreadId => _scheduler.ThreadId;
 
     /// <summary>
     /// The thread's scheduler context: work posted to it runs on this thread as tasklets of their own (see
-    /// <see cref="SchedulerSynchronizationContext"/>). Give it to libraries that post callbacks. Any thread.
+    /// <see cref="SchedulerSynchronizationContext"/>). Give it to libraries that post callbacks.
     /// </summary>
+    /// <remarks>Thread safety: any thread.</remarks>
     public SchedulerSynchronizationContext SynchronizationContext => _scheduler.Context;
 
     /// <summary>Completes when the thread has stopped; faulted with the errors that escaped its tasklets, if any.</summary>
+    /// <remarks>Thread safety: any thread.</remarks>
 #pragma warning disable VSTHRD003 // The task belongs to this object and is completed by its own thread.
     public Task Completion => _completion.Task;
 #pragma warning restore VSTHRD003
 
     /// <summary>Spawns a soft tasklet running <paramref name="body"/> on this thread (fire and forget; errors are collected).</summary>
     /// <exception cref="ObjectDisposedException">The thread is stopping.</exception>
+    /// <remarks>Thread safety: any thread. A post accepted is run (it is in the inbox before a stop can be requested); once the thread is stopping every post raises <see cref="ObjectDisposedException"/>.</remarks>
     public void Post(Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -77,6 +84,7 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
 
     /// <summary>Spawns a hard tasklet running <paramref name="body"/> on this scheduler (it gets an OS thread of its own).</summary>
     /// <exception cref="ObjectDisposedException">The thread is stopping.</exception>
+    /// <remarks>Thread safety: any thread. A post accepted is run (it is in the inbox before a stop can be requested); once the thread is stopping every post raises <see cref="ObjectDisposedException"/>.</remarks>
     public void PostHard(Action body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -88,6 +96,7 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
     /// create tasklets there or read their state. It must not block (no synchronous tasklet operations).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The thread is stopping.</exception>
+    /// <remarks>Thread safety: any thread. A post accepted is run (it is in the inbox before a stop can be requested); once the thread is stopping every post raises <see cref="ObjectDisposedException"/>.</remarks>
     public Task<T> InvokeAsync<T>(Func<T> function)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -109,6 +118,7 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Spawns a soft tasklet on this thread and returns it once it exists.</summary>
+    /// <remarks>Thread safety: any thread. A post accepted is run (it is in the inbox before a stop can be requested); once the thread is stopping every post raises <see cref="ObjectDisposedException"/>.</remarks>
     public Task<Tasklet> SpawnAsync(Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -119,8 +129,14 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
     /// Stops the thread once its runnable tasklets have run out (tasklets still blocked are killed) and waits for it;
     /// raises an <see cref="AggregateException"/> of the errors that escaped its tasklets.
     /// </summary>
+    /// <remarks>Thread safety: any thread but this scheduler's own (its main or hard tasklets), where it raises <see cref="InvalidOperationException"/> instead of waiting for itself.</remarks>
     public void Join()
     {
+        if (OnOwnScheduler)
+        {
+            throw new InvalidOperationException("SchedulerThread.Join() was called by a tasklet of that thread: it would wait for itself. Call Dispose() there to request the stop, or join from another thread.");
+        }
+
         Stop();
         _thread.Join();
         if (!_errors.IsEmpty)
@@ -134,6 +150,7 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
     /// it has stopped, faulted with the errors that escaped its tasklets. A cancellation of
     /// <paramref name="cancellationToken"/> ends the wait (the thread still stops).
     /// </summary>
+    /// <remarks>Thread safety: any thread; from this thread's own tasklets the task completes after they have ended.</remarks>
 #pragma warning disable VSTHRD003 // The task belongs to this object and is completed by its own thread.
     public Task JoinAsync(CancellationToken cancellationToken = default)
     {
@@ -143,24 +160,29 @@ public sealed partial class SchedulerThread : IDisposable, IAsyncDisposable
 #pragma warning restore VSTHRD003
 
     /// <summary>Stops the thread and waits for it, like <see cref="Join"/>, but leaves errors to <see cref="Completion"/>.</summary>
+    /// <remarks>Thread safety: any thread; from this scheduler's own tasklets it requests the stop and returns without waiting (the wait would be for itself).</remarks>
     public void Dispose()
     {
         Stop();
-        if (Thread.CurrentThread != _thread)
+        if (!OnOwnScheduler)
         {
             _thread.Join();
         }
     }
 
     /// <summary>Stops the thread and waits for it without blocking, leaving errors to <see cref="Completion"/>.</summary>
+    /// <remarks>Thread safety: any thread, as <see cref="Dispose"/>.</remarks>
     public async ValueTask DisposeAsync()
     {
         Stop();
-        if (Thread.CurrentThread != _thread)
+        if (!OnOwnScheduler)
         {
             await ((Task)_completion.Task).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
     }
+
+    /// <summary>True on this scheduler's own thread or one of its hard tasklets' threads, which can never see it stop.</summary>
+    private bool OnOwnScheduler => ThreadScheduler.CurrentOrNull == _scheduler;
 
     private void Stop()
     {

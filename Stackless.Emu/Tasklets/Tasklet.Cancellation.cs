@@ -40,6 +40,7 @@ public sealed partial class Tasklet
     /// The name follows .NET's convention for "the token of this unit of work" (like <c>HttpContext.RequestAborted</c>
     /// is for a request); it is not an I/O-only token, since a kill in any state cancels it.
     /// </para>
+    /// <para>Thread safety: any thread (the source is created once, atomically).</para>
     /// </remarks>
     public CancellationToken CancellationToken
     {
@@ -71,6 +72,7 @@ public sealed partial class Tasklet
     /// catch (OperationCanceledException) { Tasklet.ThrowIfInterrupted(); throw; }
     /// </code>
     /// </example>
+    /// <remarks>Thread safety: any thread: acts on the calling thread's current tasklet.</remarks>
     public static void ThrowIfInterrupted()
     {
         var current = ThreadScheduler.Current.Executing;

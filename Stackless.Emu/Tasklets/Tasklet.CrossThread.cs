@@ -11,6 +11,15 @@ public sealed partial class Tasklet
     /// <summary>True when the calling thread's scheduler is not this tasklet's.</summary>
     private bool IsRemote => _scheduler != ThreadScheduler.Current;
 
+    /// <summary>Raises unless the calling thread is this tasklet's: <paramref name="member"/> writes state its scheduler reads without a lock.</summary>
+    private void ThrowIfNotOwnThread(string member)
+    {
+        if (IsRemote)
+        {
+            throw new InvalidOperationException(Diagnostics.ErrorMessages.OwnerThreadOnly(member));
+        }
+    }
+
     /// <summary>Has this tasklet's own scheduler perform <paramref name="operation"/> on it, shortly.</summary>
     private void PostToOwnThread(Action<Tasklet> operation)
     {

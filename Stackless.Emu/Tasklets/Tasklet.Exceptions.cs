@@ -15,6 +15,7 @@ public sealed partial class Tasklet
     /// waits until it has run (its foreign operation must honour the token, as the cooperative wrappers do, or the caller
     /// waits for the operation to end). A tasklet of another thread is killed by its own thread and the caller goes on
     /// (Stackless's interthread rule). True: only make it runnable; it dies when its turn comes, and the caller continues.</param>
+    /// <remarks>Thread safety: any thread. On a tasklet of another thread the operation is posted to that thread's scheduler and the call returns at once (Stackless's rule between threads); a precondition that fails there, when the operation runs, raises in that thread's main tasklet (or innermost <c>Scheduler.Run</c> caller), since the caller has moved on.</remarks>
     public void Kill(bool pending = false)
     {
         DropFramesIfThreadEnded();
@@ -22,6 +23,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>Asynchronous form of <see cref="Kill"/>, for soft tasklets.</summary>
+    /// <remarks>Thread safety: as <see cref="Kill"/>, from a soft tasklet.</remarks>
     public SwitchAwaitable KillAsync(bool pending = false)
     {
         DropFramesIfThreadEnded();
@@ -67,10 +69,12 @@ public sealed partial class Tasklet
     /// <param name="pending">False: switch to the tasklet now (see <see cref="Kill"/> for a tasklet waiting for I/O).
     /// True: only make it runnable; the caller continues.</param>
     /// <exception cref="InvalidOperationException">The tasklet is dead (unless <paramref name="exception"/> is a <see cref="TaskletExit"/>).</exception>
+    /// <remarks>Thread safety: any thread. On a tasklet of another thread the operation is posted to that thread's scheduler and the call returns at once (Stackless's rule between threads); a precondition that fails there, when the operation runs, raises in that thread's main tasklet (or innermost <c>Scheduler.Run</c> caller), since the caller has moved on.</remarks>
     public void Throw(Exception exception, bool pending = false) =>
         Throw(exception, pending, "Tasklet.Throw()", "tasklet.ThrowAsync()");
 
     /// <summary>Asynchronous form of <see cref="Throw(Exception, bool)"/>, for soft tasklets.</summary>
+    /// <remarks>Thread safety: as <see cref="Throw(Exception, bool)"/>, from a soft tasklet.</remarks>
     public SwitchAwaitable ThrowAsync(Exception exception, bool pending = false)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -83,10 +87,12 @@ public sealed partial class Tasklet
     /// tasklet now (Stackless's <c>raise_exception(exc_class, *args)</c>).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="exceptionType"/> is not an <see cref="Exception"/> type.</exception>
+    /// <remarks>Thread safety: as <see cref="Throw(Exception, bool)"/>.</remarks>
     public void RaiseException(Type exceptionType, params object?[] args) =>
         Throw(CreateException(exceptionType, args, "tasklet.raise_exception"), false, "Tasklet.RaiseException()", "tasklet.RaiseExceptionAsync()");
 
     /// <summary>Asynchronous form of <see cref="RaiseException"/>, for soft tasklets.</summary>
+    /// <remarks>Thread safety: as <see cref="Throw(Exception, bool)"/>, from a soft tasklet.</remarks>
     public SwitchAwaitable RaiseExceptionAsync(Type exceptionType, params object?[] args) =>
         ThrowAsync(CreateException(exceptionType, args, "tasklet.raise_exception"), pending: false);
 

@@ -5,6 +5,7 @@ namespace Stackless.Emu;
 public sealed partial class Tasklet
 {
     /// <summary>Creates a soft tasklet bound to <paramref name="body"/> and schedules it (Stackless's <c>stackless.tasklet(f)(args)</c>).</summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to, and runs on, the calling thread's scheduler.</remarks>
     public static Tasklet Spawn(Func<Task> body) => new Tasklet(body).Setup();
 
     /// <summary>
@@ -12,9 +13,11 @@ public sealed partial class Tasklet
     /// scheduler's baton, so it may call the synchronous forms (<c>Receive</c>, <c>Send</c>, <c>Schedule</c>, ...)
     /// anywhere in its call stack. Call <see cref="Setup"/> to schedule it.
     /// </summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet CreateHard(Action body) => CreateHardTasklet(body);
 
     /// <summary>Creates a hard tasklet (see <see cref="CreateHard"/>) and schedules it.</summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet SpawnHard(Action body) => CreateHardTasklet(body).Setup();
 
     /// <summary>
@@ -215,6 +218,7 @@ public sealed partial class Tasklet
     /// </summary>
     /// <returns>The value the caller resumes with (Stackless's return value of <c>run()</c>): its
     /// <see cref="TempVal"/>, taken and cleared; null unless a tasklet stored one there meanwhile.</returns>
+    /// <remarks>Thread safety: called by a main or hard tasklet of any thread; a tasklet of another thread is made to run next on its own thread and the caller goes on (see <see cref="Insert"/>).</remarks>
     public object? Run()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Run()", "tasklet.RunAsync()");
@@ -223,6 +227,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>Asynchronous form of <see cref="Run"/>, for soft tasklets; the await returns the caller's tempval, as <see cref="Run"/> does.</summary>
+    /// <remarks>Thread safety: as <see cref="Run"/>, from a soft tasklet.</remarks>
     public TempValAwaitable RunAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();
@@ -231,6 +236,7 @@ public sealed partial class Tasklet
 
     /// <summary>Like <see cref="Run"/>, but the caller is paused: it leaves the runnable queue (Stackless's <c>switch</c>).</summary>
     /// <returns>The value the caller resumes with: its <see cref="TempVal"/>, taken and cleared (see <see cref="Run"/>).</returns>
+    /// <remarks>Thread safety: the tasklet's own thread only: switching to a tasklet of another thread raises <see cref="InvalidOperationException"/>.</remarks>
     public object? Switch()
     {
         var caller = ThreadScheduler.Current.EnterSyncForm("Tasklet.Switch()", "tasklet.SwitchAsync()");
@@ -239,6 +245,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>Asynchronous form of <see cref="Switch"/>, for soft tasklets; the await returns the caller's tempval.</summary>
+    /// <remarks>Thread safety: as <see cref="Switch"/>, from a soft tasklet.</remarks>
     public TempValAwaitable SwitchAsync()
     {
         var caller = ThreadScheduler.Current.EnterAsyncForm();

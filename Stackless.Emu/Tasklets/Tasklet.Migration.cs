@@ -13,6 +13,7 @@ public sealed partial class Tasklet
     /// </summary>
     /// <exception cref="InvalidOperationException">The tasklet is the current one, main, a started hard tasklet, waiting
     /// for I/O, or belongs to another thread (call it there, e.g. through <see cref="SchedulerThread.InvokeAsync{T}"/>).</exception>
+    /// <remarks>Thread safety: the tasklet's own thread only; from another thread it raises <see cref="InvalidOperationException"/>.</remarks>
     public void Discard()
     {
         _scheduler.CheckOwnThread(ErrorMessages.DiscardOtherThread);
@@ -63,6 +64,7 @@ public sealed partial class Tasklet
     /// any thread; the tasklets must all belong to one scheduler.
     /// </summary>
     /// <exception cref="ArgumentException">The tasklets belong to more than one thread.</exception>
+    /// <remarks>Thread safety: any thread.</remarks>
     public static Task WhenRestorableAsync(IEnumerable<Tasklet> tasklets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasklets);

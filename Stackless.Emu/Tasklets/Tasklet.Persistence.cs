@@ -9,6 +9,7 @@ public sealed partial class Tasklet
     /// when the tasklet first runs.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="body"/> did not return a call of a <see cref="TaskletFrame"/> method.</exception>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet CreateFrame(Func<TaskletFrame> body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -51,6 +52,7 @@ public sealed partial class Tasklet
     /// Creates a tasklet with <see cref="CreateFrame"/> and schedules it: the fast way to spawn a tasklet
     /// (<c>Tasklet.SpawnFrame(() =&gt; Ping(channel))</c> with <c>async TaskletFrame Ping(...)</c>).
     /// </summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet SpawnFrame(Func<TaskletFrame> body) => CreateFrame(body).Setup();
 
     /// <summary>
@@ -58,6 +60,7 @@ public sealed partial class Tasklet
     /// array. See <see cref="TaskletPickler"/>.
     /// </summary>
     /// <exception cref="PicklingException">The tasklet is not <see cref="Restorable"/>, or a value cannot be saved.</exception>
+    /// <remarks>Thread safety: the tasklet's own thread only (its frames must not move while they are read); from another thread it raises <see cref="InvalidOperationException"/>.</remarks>
     public byte[] Dump(PickleOptions? options = null)
     {
         using var stream = new MemoryStream();
@@ -67,7 +70,12 @@ public sealed partial class Tasklet
 
     /// <summary>Pickles this tasklet into <paramref name="stream"/>. See <see cref="TaskletPickler"/>.</summary>
     /// <exception cref="PicklingException">The tasklet is not <see cref="Restorable"/>, or a value cannot be saved.</exception>
-    public void Dump(Stream stream, PickleOptions? options = null) => new TaskletPickler(options).Dump(stream, [this]);
+    /// <remarks>Thread safety: as <see cref="Dump(PickleOptions)"/>.</remarks>
+    public void Dump(Stream stream, PickleOptions? options = null)
+    {
+        ThrowIfNotOwnThread("Tasklet.Dump");
+        new TaskletPickler(options).Dump(stream, [this]);
+    }
 
     /// <summary>
     /// Loads a tasklet pickled by <see cref="Dump(PickleOptions)"/> into this thread's scheduler. It comes back paused
@@ -75,9 +83,11 @@ public sealed partial class Tasklet
     /// </summary>
     /// <exception cref="UnpicklingException">The data is invalid, names a type of an assembly not allowed by
     /// <paramref name="options"/>, or was written by a different build of a frame's code.</exception>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet Load(byte[] data, PickleOptions options) => new TaskletPickler(options).Load(data).FirstTasklet;
 
     /// <summary>Loads a tasklet pickled by <see cref="Dump(Stream, PickleOptions)"/>; see <see cref="Load(byte[], PickleOptions)"/>.</summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public static Tasklet Load(Stream stream, PickleOptions options) => new TaskletPickler(options).Load(stream).FirstTasklet;
 
     /// <summary>Whether the tasklet can be pickled; see <see cref="Restorable"/>.</summary>

@@ -82,6 +82,7 @@ public sealed partial class Tasklet
 
     /// <summary>Creates a soft tasklet bound to <paramref name="body"/>; call <see cref="Setup"/> to schedule it.</summary>
     /// <param name="body">The async body; the equivalent of Stackless's callable with its arguments (use a closure).</param>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public Tasklet(Func<Task> body)
         : this(TaskletKind.Soft, ThreadScheduler.Current)
     {
@@ -90,6 +91,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>Creates an unbound soft tasklet; <see cref="Bind(Func{Task})"/> gives it a body.</summary>
+    /// <remarks>Thread safety: any thread; the tasklet belongs to the calling thread's scheduler.</remarks>
     public Tasklet()
         : this(TaskletKind.Soft, ThreadScheduler.Current)
     {
@@ -131,15 +133,19 @@ public sealed partial class Tasklet
     }
 
     /// <summary>The tasklet that is running now on this thread (Stackless's <c>stackless.current</c>).</summary>
+    /// <remarks>Thread safety: any thread: the calling thread's current tasklet.</remarks>
     public static Tasklet Current => ThreadScheduler.Current.Executing;
 
     /// <summary>This thread's main tasklet (Stackless's <c>stackless.main</c>).</summary>
+    /// <remarks>Thread safety: any thread: the calling thread's main tasklet.</remarks>
     public static Tasklet Main => ThreadScheduler.Current.MainTasklet;
 
     /// <summary>Whether this is a soft, hard or main tasklet (or the stand-in of a foreign asynchronous operation).</summary>
+    /// <remarks>Thread safety: any thread (fixed at creation).</remarks>
     public TaskletKind Kind => (TaskletKind)((_bits & KindMask) >> KindShift);
 
     /// <summary>An optional name shown in diagnostics and deadlock reports.</summary>
+    /// <remarks>Thread safety: any thread (a reference write).</remarks>
     public string? Name
     {
         get => _cold?.Name;
@@ -156,46 +162,61 @@ public sealed partial class Tasklet
     /// True from <see cref="Setup"/> until the body has finished (Stackless's <c>alive</c>); false while the tasklet's
     /// thread has ended, as in Stackless, where <see cref="BindThread"/> makes such a tasklet alive again.
     /// </summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool Alive => (_bits & AliveBit) != 0 && !_scheduler.OwnerEnded;
 
     /// <summary>Whether the tasklet has a body in progress or set up, whether or not its thread has ended (Stackless: it has frames).</summary>
     internal bool HasFrames => (_bits & AliveBit) != 0;
 
     /// <summary>True while waiting in a channel's queue or for foreign I/O (Stackless's <c>blocked</c>).</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool Blocked => Wait is TaskletWait.Channel or TaskletWait.ChannelServed or TaskletWait.Io;
 
     /// <summary>True while waiting for a foreign awaitable (I/O) to complete; such a tasklet also reports <see cref="Blocked"/>.</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool BlockedOnIO => Wait == TaskletWait.Io;
 
     /// <summary>True when runnable or blocked (Stackless's <c>scheduled</c>); a runnable tasklet of a thread that has ended is not.</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool Scheduled => Wait != TaskletWait.None && !(Wait == TaskletWait.Runnable && _scheduler.OwnerEnded);
 
     /// <summary>True when alive but neither runnable nor blocked (Stackless's <c>paused</c>).</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool Paused => Alive && Wait == TaskletWait.None;
 
     /// <summary>True for the main tasklet of a thread.</summary>
+    /// <remarks>Thread safety: any thread (fixed at creation).</remarks>
     public bool IsMain => Kind == TaskletKind.Main;
 
     /// <summary>True when this tasklet is the one running now.</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool IsCurrent => _scheduler.Executing == this;
 
     /// <summary>True while the watchdog may not interrupt this tasklet (Stackless's <c>atomic</c>); see <see cref="SetAtomic"/>.</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool Atomic => (_bits & AtomicBit) != 0;
 
     /// <summary>Stackless's <c>ignore_nesting</c> flag; see <see cref="SetIgnoreNesting"/>.</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public bool IgnoreNesting => (_bits & IgnoreNestingBit) != 0;
 
     /// <summary>When true, any channel operation that would block this tasklet raises instead (Stackless's <c>block_trap</c>).</summary>
+    /// <remarks>Thread safety: reading: any thread (a snapshot). Setting: the tasklet's own thread only; from another thread it raises <see cref="InvalidOperationException"/>.</remarks>
     public bool BlockTrap
     {
         get => (_bits & BlockTrapBit) != 0;
-        set => SetBit(BlockTrapBit, value);
+        set
+        {
+            ThrowIfNotOwnThread("Tasklet.BlockTrap");
+            SetBit(BlockTrapBit, value);
+        }
     }
 
     /// <summary>
     /// The next tasklet in the chain this tasklet is in, or null. The runnable chain is circular (the last tasklet's
     /// next is the current one); a channel's queue ends with null after its last waiter, as in Stackless.
     /// </summary>
+    /// <remarks>Thread safety: the tasklet's own thread; from another thread the chain may change under the caller (a snapshot, never a corruption).</remarks>
     public Tasklet? Next => Wait switch
     {
         TaskletWait.Runnable => _scheduler.OwnerEnded ? null : NextLink,
@@ -204,6 +225,7 @@ public sealed partial class Tasklet
     };
 
     /// <summary>The previous tasklet in the chain this tasklet is in, or null (before the first waiter of a channel).</summary>
+    /// <remarks>Thread safety: the tasklet's own thread; from another thread the chain may change under the caller (a snapshot, never a corruption).</remarks>
     public Tasklet? Prev => Wait switch
     {
         TaskletWait.Runnable => _scheduler.OwnerEnded ? null : PrevLink,
@@ -212,22 +234,31 @@ public sealed partial class Tasklet
     };
 
     /// <summary>The managed thread id of the thread this tasklet belongs to; -1 once that thread has ended (as in Stackless).</summary>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public int ThreadId => _scheduler.OwnerEnded ? -1 : _scheduler.ThreadId;
 
     /// <summary>
     /// A free value slot (Stackless's <c>tempval</c>). A <see cref="Bomb"/> stored here explodes in this tasklet
     /// when it next resumes from a switch.
     /// </summary>
+    /// <remarks>Thread safety: the tasklet's own thread only: setting it from another thread raises <see cref="InvalidOperationException"/>; reading it there is a snapshot.</remarks>
     public object? TempVal
     {
         get => _cold?.TempVal;
         set
         {
-            if (value is not null || _cold is not null)
-            {
-                Cold.TempVal = value;
-                SetBit(PendingBit, _cold!.HasPending);
-            }
+            ThrowIfNotOwnThread("Tasklet.TempVal");
+            SetTempVal(value);
+        }
+    }
+
+    /// <summary>Sets <see cref="TempVal"/> without the thread check: for the library's callers that hold the tasklet's baton or own it by construction.</summary>
+    internal void SetTempVal(object? value)
+    {
+        if (value is not null || _cold is not null)
+        {
+            Cold.TempVal = value;
+            SetBit(PendingBit, _cold!.HasPending);
         }
     }
 
@@ -236,19 +267,24 @@ public sealed partial class Tasklet
     /// not started, or whose frames are all <see cref="TaskletFrame"/> methods suspended on the library's awaitables.
     /// See <c>Tasklet.Persistence.cs</c>.
     /// </summary>
+    /// <remarks>Thread safety: the tasklet's own thread, for an answer that holds (another thread may see a tasklet that runs meanwhile).</remarks>
     public bool Restorable => IsRestorable();
 
     /// <summary>Sets <see cref="Atomic"/> and returns its previous value (Stackless's <c>set_atomic</c>).</summary>
+    /// <remarks>Thread safety: the tasklet's own thread only; from another thread it raises <see cref="InvalidOperationException"/>.</remarks>
     public bool SetAtomic(bool flag)
     {
+        ThrowIfNotOwnThread("Tasklet.SetAtomic");
         var old = Atomic;
         SetBit(AtomicBit, flag);
         return old;
     }
 
     /// <summary>Sets <see cref="IgnoreNesting"/> and returns its previous value (Stackless's <c>set_ignore_nesting</c>).</summary>
+    /// <remarks>Thread safety: the tasklet's own thread only; from another thread it raises <see cref="InvalidOperationException"/>.</remarks>
     public bool SetIgnoreNesting(bool flag)
     {
+        ThrowIfNotOwnThread("Tasklet.SetIgnoreNesting");
         var old = IgnoreNesting;
         SetBit(IgnoreNestingBit, flag);
         return old;
@@ -258,7 +294,10 @@ public sealed partial class Tasklet
     internal ThreadScheduler Scheduler => _scheduler;
 
     /// <summary>The rarely used state, created on first use.</summary>
-    internal TaskletCold Cold => _cold ??= new TaskletCold();
+    internal TaskletCold Cold => _cold ?? CreateCold();
+
+    /// <summary>Creates the rarely used state once: a name set from another thread must not replace state the owner stored.</summary>
+    private TaskletCold CreateCold() => Interlocked.CompareExchange(ref _cold, new TaskletCold(), null) ?? _cold!;
 
     /// <summary>The rarely used state if it exists.</summary>
     internal TaskletCold? ColdIfAny => _cold;
@@ -349,6 +388,7 @@ public sealed partial class Tasklet
     }
 
     /// <inheritdoc/>
+    /// <remarks>Thread safety: any thread; from another thread the answer is a snapshot that may already be stale.</remarks>
     public override string ToString() =>
         $"Tasklet({Name ?? $"#{RuntimeHelpers.GetHashCode(this):x}"}, {Kind}, {DescribeState()})";
 

@@ -49,9 +49,8 @@ public class ModuleContentTests
     public void TestAttributeType_atomic() => Isolated.Run(() =>
     {
         AssertMethod(typeof(Scheduler), "Atomic");
-        using (var scope = Scheduler.Atomic())
+        using (Scheduler.Atomic())
         {
-            Assert.IsAssignableFrom<IDisposable>(scope);
             Assert.True(Tasklet.Current.Atomic);
         }
 
@@ -75,10 +74,13 @@ public class ModuleContentTests
         var method = typeof(Scheduler).GetMethod("GetThreadInfo", [typeof(int)]);
         Assert.NotNull(method);
         Assert.Equal(typeof(ThreadInfo), method.ReturnType);
+        Tasklet.Spawn(() => Task.CompletedTask);
         var (main, current, runCount) = Scheduler.GetThreadInfo();
-        Assert.IsType<Tasklet>(main);
-        Assert.IsType<Tasklet>(current);
-        Assert.IsType<int>(runCount);
+        Assert.Same(Scheduler.Main, main);
+        Assert.Same(Scheduler.Current, current);
+        Assert.Equal(2, runCount); // main and the new tasklet
+        Scheduler.Run();
+        Assert.Equal(1, Scheduler.GetThreadInfo().RunCount);
     });
 
     [Fact]
@@ -86,7 +88,9 @@ public class ModuleContentTests
     public void TestAttributeType_tasklet() => Isolated.Run(() =>
     {
         Assert.True(typeof(Tasklet).IsClass);
-        Assert.IsType<Tasklet>(new Tasklet());
+        var t = new Tasklet();
+        Assert.False(t.Alive); // a new tasklet is unbound and not alive, as in Stackless
+        Assert.False(t.Scheduled);
     });
 
     [Fact]
@@ -148,27 +152,47 @@ public class ModuleContentTests
     public void TestAttributeType_channel()
     {
         Assert.True(typeof(Channel).IsClass);
-        Assert.IsAssignableFrom<IChannel>(new Channel());
+        Assert.True(typeof(IChannel).IsAssignableFrom(typeof(Channel)));
+        var channel = new Channel();
+        Assert.Equal(0, channel.Balance); // a new channel has nobody waiting and prefers the receiver
+        Assert.Equal(-1, channel.Preference);
     }
 
     [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_current", "stackless.current")]
-    public void TestAttributeType_current() => Isolated.Run(() => Assert.IsType<Tasklet>(Scheduler.Current));
+    public void TestAttributeType_current() => Isolated.Run(() =>
+    {
+        // Outside any tasklet, current is the thread's main tasklet.
+        Assert.Same(Scheduler.Main, Scheduler.Current);
+        Assert.True(Scheduler.Current.IsCurrent);
+    });
 
     [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_main", "stackless.main")]
-    public void TestAttributeType_main() => Isolated.Run(() => Assert.IsType<Tasklet>(Scheduler.Main));
+    public void TestAttributeType_main() => Isolated.Run(() =>
+    {
+        Assert.True(Scheduler.Main.IsMain);
+        Assert.True(Scheduler.Main.Alive);
+    });
 
     [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_runcount", "stackless.runcount")]
-    public void TestAttributeType_runcount() => Isolated.Run(() => Assert.IsType<int>(Scheduler.RunCount));
+    public void TestAttributeType_runcount() => Isolated.Run(() =>
+    {
+        Assert.Equal(1, Scheduler.RunCount); // main alone
+        Tasklet.Spawn(() => Task.CompletedTask);
+        Assert.Equal(2, Scheduler.RunCount);
+        Scheduler.Run();
+        Assert.Equal(1, Scheduler.RunCount);
+    });
 
     [Fact]
     [StacklessTest(ModuleContent, "TestModuleContent.testAttributeType_threads", "stackless.threads")]
     public void TestAttributeType_threads() => Isolated.Run(() =>
     {
         // A list of thread ids: IReadOnlyList<int> Scheduler.Threads, the managed ids of the threads with a scheduler.
-        var property = AssertProperty(typeof(Scheduler), "Threads", typeof(IReadOnlyList<int>));
-        Assert.IsAssignableFrom<IReadOnlyList<int>>(property.GetValue(null));
+        AssertProperty(typeof(Scheduler), "Threads", typeof(IReadOnlyList<int>));
+        _ = Scheduler.RunCount; // a thread gets its scheduler when it first uses the API
+        Assert.Contains(Environment.CurrentManagedThreadId, Scheduler.Threads);
     });
 }

@@ -216,7 +216,9 @@ public class TaskletContentTests
     [StacklessTest(TaskletContent, "TestTaskletContent.testAttributeTypeOnInstance_restorable", "tasklet.restorable")]
     public void TestAttributeTypeOnInstance_restorable() => Isolated.Run(() =>
     {
-        Assert.IsType<bool>(Tasklet.Current.Restorable);
+        // Main runs plain .NET frames: never restorable. A soft tasklet that has not started is.
+        Assert.False(Tasklet.Current.Restorable);
+        Assert.True(new Tasklet(() => Task.CompletedTask).Restorable);
     });
 
     [Fact]

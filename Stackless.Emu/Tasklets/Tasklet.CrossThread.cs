@@ -14,7 +14,7 @@ public sealed partial class Tasklet
     /// <summary>Raises unless the calling thread is this tasklet's: <paramref name="member"/> writes state its scheduler reads without a lock.</summary>
     private void ThrowIfNotOwnThread(string member)
     {
-        if (IsRemote)
+        if (IsRemote && !_scheduler.OwnerEnded) // a tasklet of an ended thread has nobody else reading its state
         {
             throw new InvalidOperationException(Diagnostics.ErrorMessages.OwnerThreadOnly(member));
         }

@@ -433,7 +433,9 @@ internal static class Macro
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(Inv, $"Produced by `{command}` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC from the Macro rows below; the `--full` goal is in its own section. Do not edit by hand: rerun the harness."))
             .AppendLine()
-            .AppendLine("Measured = the scheduler thread's CPU time per operation (median), which the load of the shared machine barely moves; the wall-clock figure and the load average are beside it.")
+            .AppendLine("Measured = the scheduler thread's CPU time per operation (median); the wall-clock figure and the load average are beside it. The load of the shared machine " +
+                "inflates CPU time too (the other processes share the cores' caches and execution units): read a figure against the floor's row of the same workload in the Macro table, " +
+                "and against the instruction counts (hand-run section), which the load does not move.")
             .AppendLine()
             .AppendLine("| goal (issue 15) | body type | measured: thread CPU | wall clock | load | goal | verdict |")
             .AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- |");
@@ -607,10 +609,10 @@ internal static class Macro
         ## How to reproduce
 
         ```sh
-        # macro workloads, all implementations, medians, this file's "Macro" section
+        # macro workloads, all implementations, medians, this file's "Targets" and "Macro" sections
         dotnet run -c Release --project Stackless.Emu.Benchmarks -- macro --quick   # 3 repetitions, the 100,000 sieve once
         dotnet run -c Release --project Stackless.Emu.Benchmarks -- macro           # 5 repetitions, the 100,000 sieve 3 times
-        dotnet run -c Release --project Stackless.Emu.Benchmarks -- macro --full    # adds the sieve to 1,149,193 (3.99 billion sends; progress on stderr)
+        dotnet run -c Release --project Stackless.Emu.Benchmarks -- macro --full    # the sieve to 1,149,193 alone (3.99 billion sends, TaskletFrame bodies; progress on stderr), its own section
         # micro benchmarks (BenchmarkDotNet), this file's "Micro" section
         dotnet run -c Release --project Stackless.Emu.Benchmarks -- micro --filter '*' --job short
         # the sieve sharded over 1, 2, 4 scheduler threads, this file's "Scale-out" section
@@ -623,7 +625,8 @@ internal static class Macro
 
         The implementations:
 
-        - **Stackless.Emu**: soft tasklets (async bodies), `Channel<T>` rendezvous, the main tasklet with sync forms.
+        - **Stackless.Emu**: soft tasklets, `Channel<T>` rendezvous, the main tasklet with sync forms; each workload twice, with
+          `async TaskletFrame` bodies (`Tasklet.SpawnFrame`, the fast path) and with `async Task` bodies (`Tasklet.Spawn`).
         - **floor**: a minimal single-threaded continuation queue and a minimal rendezvous channel (one waiter per channel,
           no Stackless logic, no checks), with the same async bodies: the physical limit of the approach.
         - **AsyncContext + Channel bounded(n)**: `System.Threading.Channels` bounded channels (SingleReader, SingleWriter)
@@ -633,10 +636,20 @@ internal static class Macro
         The machine has 2 cores shared with other work (builds of other worktrees); timings are noisy when
         others build. Medians of several repetitions dampen but do not remove that.
 
+        ## Targets of issue 15
+
+        <!-- targets:begin -->
+        <!-- targets:end -->
+
         ## Macro
 
         <!-- macro:begin -->
         <!-- macro:end -->
+
+        ## The long sieve (`macro --full`)
+
+        <!-- macro-full:begin -->
+        <!-- macro-full:end -->
 
         ## Micro
 

@@ -66,7 +66,7 @@ internal static class Macro
         {
             var name = $"sieve to {limit:N0}";
             FloorWorkloads.Sieve(Math.Min(limit, 9_973)); // warm-up and count check below
-            var floor = Measure(name, Floor, sieveReps, () => FloorWorkloads.Sieve(limit));
+            var floor = Measure(name, Floor, sieveReps, () => FloorWorkloads.Sieve(limit), warmUp: false); // warmed just above
             var sends = SieveSends(limit);
             var executed = FloorWorkloads.LastSieveSends;
             name = $"sieve to {limit:N0} ({sends:N0} sends)";
@@ -81,7 +81,8 @@ internal static class Macro
                     continue; // minutes per run; see the notes
                 }
 
-                results[impl] = Measure(name, impl, limit > 10_000 && impl is Pool0 or Pool1 ? 1 : sieveReps, impl switch
+                // The sieve to 100,000 runs after the sieve to 9,973 of the same implementation: warm already.
+                results[impl] = Measure(name, impl, limit > 10_000 && impl is Pool0 or Pool1 ? 1 : sieveReps, warmUp: limit < 10_000, run: impl switch
                 {
                     StacklessFrame => () => StacklessWorkloads.Sieve(limit, frame: true),
                     StacklessTask => () => StacklessWorkloads.Sieve(limit, frame: false),
@@ -217,7 +218,7 @@ internal static class Macro
         Stat stat;
         using (StartProgress(name))
         {
-            stat = Measure(name, StacklessFrame, 1, () => StacklessWorkloads.Sieve(FullSieveLimit, frame: true));
+            stat = Measure(name, StacklessFrame, 1, () => StacklessWorkloads.Sieve(FullSieveLimit, frame: true), warmUp: false);
         }
 
         var rows = new List<Row>();
@@ -272,8 +273,13 @@ internal static class Macro
         return new Timer(_ => Console.Error.WriteLine(string.Create(Inv, $"[{name}] {clock.Elapsed.TotalSeconds:N0} s, last prime {Progress.LastPrime:N0}, load {CpuClock.LoadAverage():N1}")), null, 10_000, 10_000);
     }
 
-    private static Stat Measure(string workload, string impl, int reps, Func<RunResult> run)
+    private static Stat Measure(string workload, string impl, int reps, Func<RunResult> run, bool warmUp = true)
     {
+        if (warmUp)
+        {
+            run(); // untimed: JIT and tiering, so that every timed run executes optimized code
+        }
+
         var walls = new List<double>();
         var cpus = new List<double>();
         var loads = new List<double>();
@@ -559,6 +565,7 @@ internal static class Macro
         sb.AppendLine("- CPU = CPU time (CLOCK_THREAD_CPUTIME_ID) of the thread that runs the workload: the scheduler thread for Stackless.Emu, the loop's thread for the floor, " +
             "AsyncContext's thread; for the ThreadPool rows, marked (process), the whole process's CPU time (CLOCK_PROCESS_CPUTIME_ID), since their work runs on pool threads. " +
             "On this shared machine the wall clock also counts the time other processes took; CPU time does not (it still suffers from cache and frequency effects of the load).");
+        sb.AppendLine("- Each row starts with one untimed run of its workload (JIT and tiering; the sieve to 100,000 follows the same implementation's sieve to 9,973 instead).");
         sb.AppendLine("- Per operation = median / number of operations (sends for the sieve, round trips, switches, tasklets): CPU first, wall clock in parentheses. Ratios are of CPU medians.");
         sb.AppendLine("- Load = the 1-minute load average of the machine (2 cores) when the repetitions started (median).");
         sb.AppendLine("- After the row = the thread pool's queued work items and the process's CPU use over 250 ms of idling once the row's runs have returned: " +

@@ -36,6 +36,9 @@ internal sealed class FloorLoop
     /// <summary>Starts <paramref name="body"/> on the next turn of the loop.</summary>
     public void Spawn(Func<Task> body) => Enqueue(() => _ = body());
 
+    /// <summary>Puts the awaiting body at the end of the queue (the floor of a schedule() switch).</summary>
+    public YieldAwaiter Yield() => new(this);
+
     /// <summary>Runs queued continuations until the queue is empty.</summary>
     public void Run()
     {
@@ -47,6 +50,22 @@ internal sealed class FloorLoop
             _count--;
             action();
         }
+    }
+}
+
+/// <summary>The awaiter of <see cref="FloorLoop.Yield"/>: always suspends, the continuation goes to the end of the queue.</summary>
+internal readonly struct YieldAwaiter(FloorLoop loop) : ICriticalNotifyCompletion
+{
+    public YieldAwaiter GetAwaiter() => this;
+
+    public bool IsCompleted => false;
+
+    public void OnCompleted(Action continuation) => loop.Enqueue(continuation);
+
+    public void UnsafeOnCompleted(Action continuation) => loop.Enqueue(continuation);
+
+    public void GetResult()
+    {
     }
 }
 

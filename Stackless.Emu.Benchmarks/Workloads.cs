@@ -6,7 +6,48 @@ using SysChannel = System.Threading.Channels.Channel;
 namespace Stackless.Emu.Benchmarks;
 
 /// <summary>The result of one run of a workload: the check value (all implementations must agree) and the time.</summary>
-internal readonly record struct RunResult(long Check, double Milliseconds, double BytesPerItem = double.NaN, long PeakWorkingSet = 0);
+/// <param name="CpuMs">CPU time of the run: the running thread's (single-threaded runners) or the process's (thread pool).</param>
+internal readonly record struct RunResult(long Check, double Milliseconds, double BytesPerItem = double.NaN, long PeakWorkingSet = 0, double CpuMs = double.NaN);
+
+/// <summary>
+/// Wall-clock and CPU time of a timed window that may be paused. Single-threaded runners read the calling thread's CPU
+/// clock; thread-pool runners the whole process's, since their work runs on pool threads.
+/// </summary>
+internal sealed class Meter
+{
+    private readonly System.Diagnostics.Stopwatch _clock = new();
+    private readonly bool _process;
+    private double _cpuStart, _cpu;
+
+    private Meter(bool process) => _process = process;
+
+    public static Meter Start(bool process = false)
+    {
+        var meter = new Meter(process);
+        meter.Resume();
+        return meter;
+    }
+
+    private double Now() => _process ? CpuClock.ProcessSeconds() : CpuClock.ThreadSeconds();
+
+    public void Pause()
+    {
+        _clock.Stop();
+        _cpu += Now() - _cpuStart;
+    }
+
+    public void Resume()
+    {
+        _cpuStart = Now();
+        _clock.Start();
+    }
+
+    public RunResult Stop(long check)
+    {
+        Pause();
+        return new RunResult(check, _clock.Elapsed.TotalMilliseconds, CpuMs: _cpu * 1000);
+    }
+}
 
 /// <summary>Progress of the long sieve, read by the progress reporter.</summary>
 internal static class Progress
@@ -14,49 +55,29 @@ internal static class Progress
     public static volatile int LastPrime;
 }
 
-/// <summary>The Stackless.Emu side of the macro workloads. Each runs on a fresh thread, hence a fresh scheduler.</summary>
+/// <summary>
+/// The Stackless.Emu side of the macro workloads, for both body types: <c>async Task</c> bodies (<see cref="Tasklet.Spawn"/>)
+/// and <c>async TaskletFrame</c> bodies (<see cref="Tasklet.SpawnFrame"/>). Each run is on a fresh thread, hence a fresh
+/// scheduler; its CPU figure is that thread's CPU time (CLOCK_THREAD_CPUTIME_ID) over the timed window.
+/// </summary>
 internal static class StacklessWorkloads
 {
-    public static RunResult Sieve(int limit) => OnFreshThread(() =>
+    public static RunResult Sieve(int limit, bool frame) => OnFreshThread(() =>
     {
         var prime = new Channel<int>();
         var numbers = new Channel<int>();
-
-        static async Task Counter(Channel<int> c)
+        var meter = Meter.Start();
+        if (frame)
         {
-            for (var i = 2; ; i++)
-            {
-                await c.SendAsync(i);
-            }
+            Tasklet.SpawnFrame(() => CounterFrame(numbers));
+            Tasklet.SpawnFrame(() => SieveBodyFrame(prime, numbers));
+        }
+        else
+        {
+            Tasklet.Spawn(() => Counter(numbers));
+            Tasklet.Spawn(() => SieveBody(prime, numbers));
         }
 
-        static async Task Filter(int p, Channel<int> listen, Channel<int> send)
-        {
-            await foreach (var i in listen)
-            {
-                if (i % p != 0)
-                {
-                    await send.SendAsync(i);
-                }
-            }
-        }
-
-        static async Task SieveBody(Channel<int> primes, Channel<int> c)
-        {
-            while (true)
-            {
-                var p = await c.ReceiveAsync();
-                await primes.SendAsync(p);
-                var next = new Channel<int>();
-                var (pp, cc) = (p, c);
-                Tasklet.Spawn(() => Filter(pp, cc, next));
-                c = next;
-            }
-        }
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        Tasklet.Spawn(() => Counter(numbers));
-        Tasklet.Spawn(() => SieveBody(prime, numbers));
         long count = 0;
         while (true)
         {
@@ -69,57 +90,195 @@ internal static class StacklessWorkloads
             }
         }
 
-        var elapsed = clock.Elapsed.TotalMilliseconds;
+        var result = meter.Stop(count);
         KillAll();
-        return new RunResult(count, elapsed);
+        return result;
     });
 
-    public static RunResult PingPong(int n) => OnFreshThread(() =>
+    private static async Task Counter(Channel<int> c)
+    {
+        for (var i = 2; ; i++)
+        {
+            await c.SendAsync(i);
+        }
+    }
+
+    private static async Task Filter(int p, Channel<int> listen, Channel<int> send)
+    {
+        while (true)
+        {
+            var i = await listen.ReceiveAsync();
+            if (i % p != 0)
+            {
+                await send.SendAsync(i);
+            }
+        }
+    }
+
+    private static async Task SieveBody(Channel<int> primes, Channel<int> c)
+    {
+        while (true)
+        {
+            var p = await c.ReceiveAsync();
+            await primes.SendAsync(p);
+            var next = new Channel<int>();
+            var (pp, cc) = (p, c);
+            Tasklet.Spawn(() => Filter(pp, cc, next));
+            c = next;
+        }
+    }
+
+    private static async TaskletFrame CounterFrame(Channel<int> c)
+    {
+        for (var i = 2; ; i++)
+        {
+            await c.SendAsync(i);
+        }
+    }
+
+    private static async TaskletFrame FilterFrame(int p, Channel<int> listen, Channel<int> send)
+    {
+        while (true)
+        {
+            var i = await listen.ReceiveAsync();
+            if (i % p != 0)
+            {
+                await send.SendAsync(i);
+            }
+        }
+    }
+
+    private static async TaskletFrame SieveBodyFrame(Channel<int> primes, Channel<int> c)
+    {
+        while (true)
+        {
+            var p = await c.ReceiveAsync();
+            await primes.SendAsync(p);
+            var next = new Channel<int>();
+            var (pp, cc) = (p, c);
+            Tasklet.SpawnFrame(() => FilterFrame(pp, cc, next));
+            c = next;
+        }
+    }
+
+    public static RunResult PingPong(int n, bool frame) => OnFreshThread(() =>
     {
         var request = new Channel<int>();
         var reply = new Channel<int>();
-        long sum = 0;
-
-        async Task Ping()
+        var sum = new long[1];
+        var meter = Meter.Start();
+        if (frame)
         {
-            for (var i = 0; i < n; i++)
-            {
-                await request.SendAsync(i);
-                sum += await reply.ReceiveAsync();
-            }
+            Tasklet.SpawnFrame(() => PingFrame(n, request, reply, sum));
+            Tasklet.SpawnFrame(() => PongFrame(n, request, reply));
+        }
+        else
+        {
+            Tasklet.Spawn(() => Ping(n, request, reply, sum));
+            Tasklet.Spawn(() => Pong(n, request, reply));
         }
 
-        async Task Pong()
-        {
-            for (var i = 0; i < n; i++)
-            {
-                var v = await request.ReceiveAsync();
-                await reply.SendAsync(v);
-            }
-        }
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        Tasklet.Spawn(Ping);
-        Tasklet.Spawn(Pong);
         Scheduler.Run();
-        return new RunResult(sum, clock.Elapsed.TotalMilliseconds);
+        return meter.Stop(sum[0]);
     });
 
-    public static RunResult Spawn(int n) => OnFreshThread(() =>
+    private static async Task Ping(int n, Channel<int> request, Channel<int> reply, long[] sum)
     {
-        static async Task Waiter(Channel<int> c) => _ = await c.ReceiveAsync();
+        for (var i = 0; i < n; i++)
+        {
+            await request.SendAsync(i);
+            sum[0] += await reply.ReceiveAsync();
+        }
+    }
 
+    private static async Task Pong(int n, Channel<int> request, Channel<int> reply)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var v = await request.ReceiveAsync();
+            await reply.SendAsync(v);
+        }
+    }
+
+    private static async TaskletFrame PingFrame(int n, Channel<int> request, Channel<int> reply, long[] sum)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            await request.SendAsync(i);
+            sum[0] += await reply.ReceiveAsync();
+        }
+    }
+
+    private static async TaskletFrame PongFrame(int n, Channel<int> request, Channel<int> reply)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var v = await request.ReceiveAsync();
+            await reply.SendAsync(v);
+        }
+    }
+
+    /// <summary>Two tasklets, each calling <see cref="Scheduler.ScheduleAsync()"/> <paramref name="n"/> times: 2n switches.</summary>
+    public static RunResult Schedule(int n, bool frame) => OnFreshThread(() =>
+    {
+        var done = new long[1];
+        var meter = Meter.Start();
+        for (var t = 0; t < 2; t++)
+        {
+            if (frame)
+            {
+                Tasklet.SpawnFrame(() => YielderFrame(n, done));
+            }
+            else
+            {
+                Tasklet.Spawn(() => Yielder(n, done));
+            }
+        }
+
+        Scheduler.Run();
+        return meter.Stop(done[0]);
+    });
+
+    private static async Task Yielder(int n, long[] done)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            await Scheduler.ScheduleAsync();
+        }
+
+        done[0] += n;
+    }
+
+    private static async TaskletFrame YielderFrame(int n, long[] done)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            await Scheduler.ScheduleAsync();
+        }
+
+        done[0] += n;
+    }
+
+    public static RunResult Spawn(int n, bool frame) => OnFreshThread(() =>
+    {
         var before = GC.GetTotalMemory(true);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var meter = Meter.Start();
         var channels = new Channel<int>[n];
         for (var i = 0; i < n; i++)
         {
             var c = channels[i] = new Channel<int>();
-            Tasklet.Spawn(() => Waiter(c));
+            if (frame)
+            {
+                Tasklet.SpawnFrame(() => WaiterFrame(c));
+            }
+            else
+            {
+                Tasklet.Spawn(() => Waiter(c));
+            }
         }
 
         Scheduler.Run();
-        clock.Stop();
+        meter.Pause();
         var blocked = GC.GetTotalMemory(true);
         long check = 0;
         for (var i = 0; i < n; i++)
@@ -127,15 +286,69 @@ internal static class StacklessWorkloads
             check += channels[i].Balance;
         }
 
-        clock.Start();
+        meter.Resume();
         for (var i = 0; i < n; i++)
         {
             channels[i].Send(i);
         }
 
-        clock.Stop();
-        return new RunResult(-check + Scheduler.AliveTasklets().Count - 1, clock.Elapsed.TotalMilliseconds, (blocked - before) / (double)n);
+        return meter.Stop(-check + Scheduler.AliveTasklets().Count - 1) with { BytesPerItem = (blocked - before) / (double)n };
     });
+
+    private static async Task Waiter(Channel<int> c) => _ = await c.ReceiveAsync();
+
+    private static async TaskletFrame WaiterFrame(Channel<int> c) => _ = await c.ReceiveAsync();
+
+    /// <summary>
+    /// Bytes per blocked tasklet with its channel, <paramref name="n"/> of them on a fresh thread, in the steady state:
+    /// a first round (spawn, block, wake) grows the scheduler's queues, the second round is counted. Allocated =
+    /// <see cref="GC.GetAllocatedBytesForCurrentThread"/> over the spawns and the first steps; retained =
+    /// <see cref="GC.GetTotalMemory"/> after a full collection; the array of channels excluded from both.
+    /// </summary>
+    public static (double Allocated, double Retained) BytesPerBlocked(int n, bool frame)
+    {
+        (double, double) result = default;
+        OnFreshThread(() =>
+        {
+            var channels = new Channel<int>[n];
+            for (var round = 0; round < 2; round++)
+            {
+                Array.Clear(channels);
+                var retained0 = GC.GetTotalMemory(true);
+                var allocated0 = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 0; i < n; i++)
+                {
+                    var c = channels[i] = new Channel<int>();
+                    if (frame)
+                    {
+                        Tasklet.SpawnFrame(() => WaiterFrame(c));
+                    }
+                    else
+                    {
+                        Tasklet.Spawn(() => Waiter(c));
+                    }
+                }
+
+                Scheduler.Run();
+                var allocated = GC.GetAllocatedBytesForCurrentThread() - allocated0;
+                var retained = GC.GetTotalMemory(true) - retained0;
+                for (var i = 0; i < n; i++)
+                {
+                    if (channels[i].Balance != -1)
+                    {
+                        throw new InvalidOperationException("a tasklet is not blocked on its channel");
+                    }
+
+                    channels[i].Send(i);
+                }
+
+                result = (allocated / (double)n, retained / (double)n);
+            }
+
+            return default;
+        });
+        return result;
+    }
 
     private static void KillAll()
     {
@@ -237,19 +450,19 @@ internal static class FloorWorkloads
             }
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var meter = Meter.Start();
         var main = Main();
         loop.Spawn(() => Counter(numbers));
         loop.Spawn(() => SieveBody(prime, numbers));
         loop.Run();
-        var elapsed = clock.Elapsed.TotalMilliseconds;
+        var result = meter.Stop(count);
         if (!main.IsCompleted)
         {
             throw new InvalidOperationException("floor sieve did not finish");
         }
 
         LastSieveSends = loop.Sends;
-        return new RunResult(count, elapsed);
+        return result;
     }
 
     public static RunResult PingPong(int n)
@@ -277,11 +490,34 @@ internal static class FloorWorkloads
             }
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var meter = Meter.Start();
         loop.Spawn(Ping);
         loop.Spawn(Pong);
         loop.Run();
-        return new RunResult(sum, clock.Elapsed.TotalMilliseconds);
+        return meter.Stop(sum);
+    }
+
+    /// <summary>Two bodies, each yielding to the loop <paramref name="n"/> times: 2n switches.</summary>
+    public static RunResult Schedule(int n)
+    {
+        var loop = new FloorLoop();
+        long done = 0;
+
+        async Task Yielder()
+        {
+            for (var i = 0; i < n; i++)
+            {
+                await loop.Yield();
+            }
+
+            done += n;
+        }
+
+        var meter = Meter.Start();
+        loop.Spawn(Yielder);
+        loop.Spawn(Yielder);
+        loop.Run();
+        return meter.Stop(done);
     }
 
     public static RunResult Spawn(int n)
@@ -296,7 +532,7 @@ internal static class FloorWorkloads
         }
 
         var before = GC.GetTotalMemory(true);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var meter = Meter.Start();
         var channels = new FloorChannel<int>[n];
         for (var i = 0; i < n; i++)
         {
@@ -305,21 +541,25 @@ internal static class FloorWorkloads
         }
 
         loop.Run();
-        clock.Stop();
+        meter.Pause();
         var blocked = GC.GetTotalMemory(true);
-        clock.Start();
+        meter.Resume();
         for (var i = 0; i < n; i++)
         {
             _ = channels[i].SendAsync(i);
             loop.Run();
         }
 
-        clock.Stop();
-        return new RunResult(done, clock.Elapsed.TotalMilliseconds, (blocked - before) / (double)n);
+        return meter.Stop(done) with { BytesPerItem = (blocked - before) / (double)n };
     }
 }
 
-/// <summary>System.Threading.Channels on a single-threaded AsyncContext or on the thread pool.</summary>
+/// <summary>
+/// System.Threading.Channels on a single-threaded AsyncContext or on the thread pool. Every run ends with all of its
+/// tasks completed: a pipeline that would run on (the sieve's counter and filters) is cancelled and awaited before the
+/// run returns, so nothing of one row runs on the pool during a later row. The CPU figure is the calling thread's on
+/// AsyncContext and the whole process's on the thread pool.
+/// </summary>
 internal static class ChannelsWorkloads
 {
     public static SysChan Create(int capacity) =>
@@ -341,23 +581,29 @@ internal static class ChannelsWorkloads
     public static RunResult Sieve(bool asyncContext, int capacity, int limit)
     {
         long count = 0;
+        RunResult result = default;
+        using var stop = new CancellationTokenSource();
+        var token = stop.Token;
 
-        static async Task Counter(ChannelWriter<int> c)
+        // Written by the sieve body only; read once the body has ended.
+        var filters = new List<Task>();
+
+        static async Task Counter(ChannelWriter<int> c, CancellationToken token)
         {
             for (var i = 2; ; i++)
             {
-                await c.WriteAsync(i);
+                await c.WriteAsync(i, token);
             }
         }
 
-        static async Task Filter(int p, ChannelReader<int> listen, ChannelWriter<int> send)
+        static async Task Filter(int p, ChannelReader<int> listen, ChannelWriter<int> send, CancellationToken token)
         {
             while (true)
             {
-                var i = await listen.ReadAsync();
+                var i = await listen.ReadAsync(token);
                 if (i % p != 0)
                 {
-                    await send.WriteAsync(i);
+                    await send.WriteAsync(i, token);
                 }
             }
         }
@@ -366,21 +612,21 @@ internal static class ChannelsWorkloads
         {
             while (true)
             {
-                var p = await c.ReadAsync();
-                await primes.WriteAsync(p);
+                var p = await c.ReadAsync(token);
+                await primes.WriteAsync(p, token);
                 var next = Create(capacity);
-                _ = Filter(p, c, next.Writer);
+                filters.Add(Filter(p, c, next.Writer, token));
                 c = next.Reader;
             }
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         RunOn(asyncContext, async () =>
         {
+            var meter = Meter.Start(process: !asyncContext);
             var prime = Create(capacity);
             var numbers = Create(capacity);
-            _ = Counter(numbers.Writer);
-            _ = SieveBody(prime.Writer, numbers.Reader);
+            var counter = Counter(numbers.Writer, token);
+            var body = SieveBody(prime.Writer, numbers.Reader);
             while (true)
             {
                 var p = await prime.Reader.ReadAsync();
@@ -388,19 +634,42 @@ internal static class ChannelsWorkloads
                 Progress.LastPrime = p;
                 if (p >= limit)
                 {
-                    return;
+                    break;
                 }
             }
+
+            result = meter.Stop(count);
+
+            // Untimed: stop the pipeline and wait for every stage of it.
+            await stop.CancelAsync();
+            await Ended(body);
+            await Ended(counter);
+            foreach (var filter in filters)
+            {
+                await Ended(filter);
+            }
         });
-        return new RunResult(count, clock.Elapsed.TotalMilliseconds);
+        return result;
+    }
+
+    private static async Task Ended(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     public static RunResult PingPong(bool asyncContext, int capacity, int n)
     {
         long sum = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        RunResult result = default;
         RunOn(asyncContext, async () =>
         {
+            var meter = Meter.Start(process: !asyncContext);
             var request = Create(capacity);
             var reply = Create(capacity);
 
@@ -421,8 +690,34 @@ internal static class ChannelsWorkloads
             }
 
             await pong;
+            result = meter.Stop(sum);
         });
-        return new RunResult(sum, clock.Elapsed.TotalMilliseconds);
+        return result;
+    }
+
+    /// <summary>Two tasks, each awaiting <see cref="Task.Yield"/> <paramref name="n"/> times: 2n switches.</summary>
+    public static RunResult Schedule(bool asyncContext, int n)
+    {
+        long done = 0;
+        RunResult result = default;
+
+        async Task Yielder()
+        {
+            for (var i = 0; i < n; i++)
+            {
+                await Task.Yield();
+            }
+
+            Interlocked.Add(ref done, n);
+        }
+
+        RunOn(asyncContext, async () =>
+        {
+            var meter = Meter.Start(process: !asyncContext);
+            await Task.WhenAll(Yielder(), Yielder());
+            result = meter.Stop(done);
+        });
+        return result;
     }
 
     public static RunResult Spawn(bool asyncContext, int capacity, int n)
@@ -430,7 +725,7 @@ internal static class ChannelsWorkloads
         long done = 0;
         double bytes = 0;
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var clock = new System.Diagnostics.Stopwatch();
+        Meter? meter = null;
 
         async Task Waiter(ChannelReader<int> c)
         {
@@ -442,9 +737,9 @@ internal static class ChannelsWorkloads
         }
 
         var before = GC.GetTotalMemory(true);
-        clock.Start();
         RunOn(asyncContext, async () =>
         {
+            meter = Meter.Start(process: !asyncContext);
             var channels = new SysChan[n];
             for (var i = 0; i < n; i++)
             {
@@ -452,9 +747,9 @@ internal static class ChannelsWorkloads
                 _ = Waiter(c.Reader);
             }
 
-            clock.Stop();
+            meter.Pause();
             bytes = (GC.GetTotalMemory(true) - before) / (double)n;
-            clock.Start();
+            meter.Resume();
             for (var i = 0; i < n; i++)
             {
                 await channels[i].Writer.WriteAsync(i);
@@ -462,7 +757,6 @@ internal static class ChannelsWorkloads
 
             await all.Task;
         });
-        clock.Stop();
-        return new RunResult(done, clock.Elapsed.TotalMilliseconds, bytes);
+        return meter!.Stop(done) with { BytesPerItem = bytes };
     }
 }

@@ -14,7 +14,9 @@ public class AwaitableNotAwaitedTests
     [InlineData("_ = {|SLE1004:ch.SendThrowAsync(new InvalidOperationException())|};")]
     [InlineData("var never = {|SLE1004:ch.ReceiveAsync()|};")]
     [InlineData("var inspected = {|SLE1004:Scheduler.ScheduleAsync()|}; _ = inspected.IsCompleted;")]
-    [InlineData("SwitchAwaitable later; later = {|SLE1004:t.SwitchAsync()|};")]
+    [InlineData("SwitchAwaitable later; later = {|SLE1004:t.KillAsync()|};")]
+    [InlineData("TempValAwaitable later; later = {|SLE1004:t.SwitchAsync()|};")]
+    [InlineData("{|SLE1004:t.RunAsync()|};")]
     [InlineData("_ = {|SLE1004:ch.SendAsync(1, CancellationToken.None)|};")]
     [InlineData("{|SLE1004:ch.ReceiveAsync(TimeSpan.FromSeconds(1))|};")]
     public Task A_dropped_awaitable_in_a_soft_tasklet_is_reported(string statement) =>

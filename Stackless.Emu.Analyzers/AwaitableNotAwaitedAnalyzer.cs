@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Stackless.Emu.Analyzers;
 
 /// <summary>
-/// SLE1004: a <c>SwitchAwaitable</c> or <c>ReceiveAwaitable&lt;T&gt;</c> (what the Async forms return) that is never
+/// SLE1004: a <c>SwitchAwaitable</c>, <c>TempValAwaitable</c> or <c>ReceiveAwaitable&lt;T&gt;</c> (what the Async forms return) that is never
 /// awaited: the call is a statement of its own, is assigned to <c>_</c>, or is stored in a local that is never awaited
 /// (nor passed on, returned or stored elsewhere). Anywhere, not only in tasklet bodies.
 /// </summary>
@@ -26,7 +26,8 @@ public sealed class AwaitableNotAwaitedAnalyzer : DiagnosticAnalyzer
         {
             var switchAwaitable = start.Compilation.GetTypeByMetadataName("Stackless.Emu.SwitchAwaitable");
             var receiveAwaitable = start.Compilation.GetTypeByMetadataName("Stackless.Emu.ReceiveAwaitable`1");
-            if (switchAwaitable is null && receiveAwaitable is null)
+            var tempValAwaitable = start.Compilation.GetTypeByMetadataName("Stackless.Emu.TempValAwaitable");
+            if (switchAwaitable is null && receiveAwaitable is null && tempValAwaitable is null)
             {
                 return;
             }
@@ -36,7 +37,8 @@ public sealed class AwaitableNotAwaitedAnalyzer : DiagnosticAnalyzer
                 {
                     var invocation = (IInvocationOperation)c.Operation;
                     // GetAwaiter returns the awaitable itself (the await pattern): code that calls it awaits by hand.
-                    if ((KnownSymbols.Is(invocation.Type, switchAwaitable) || KnownSymbols.Is(invocation.Type, receiveAwaitable)) &&
+                    if ((KnownSymbols.Is(invocation.Type, switchAwaitable) || KnownSymbols.Is(invocation.Type, receiveAwaitable) ||
+                         KnownSymbols.Is(invocation.Type, tempValAwaitable)) &&
                         invocation.TargetMethod.Name != "GetAwaiter" &&
                         IsDropped(invocation))
                     {

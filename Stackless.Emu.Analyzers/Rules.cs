@@ -37,7 +37,7 @@ internal static class Rules
         DiagnosticIds.AwaitableNotAwaited,
         "Tasklet awaitable not awaited",
         "The {0} returned by '{1}' is not awaited: the operation has already started (a soft tasklet is already suspended in the scheduler's books), so the code after it runs out of turn, and a received value or a delivered exception is lost. Write 'await {1}(...)'.",
-        "The Async forms of the tasklet and channel operations return awaitables (SwitchAwaitable, ReceiveAwaitable<T>) that must be awaited at once, exactly once.");
+        "The Async forms of the tasklet and channel operations return awaitables (SwitchAwaitable, TempValAwaitable, ReceiveAwaitable<T>) that must be awaited at once, exactly once.");
 
     public static readonly DiagnosticDescriptor SyncFormInCalledAsyncMethod = Create(
         DiagnosticIds.SyncFormInCalledAsyncMethod,

@@ -149,7 +149,8 @@ public class SchedulingPropertyTests(ITestOutputHelper output)
         known = Interlocked.Read(ref _knownDifference) - known;
         output.WriteLine($"{compared} programs matched Stackless event by event; {known} took a known difference (invariants checked only)");
 
-        // The comparison must not be vacuous: most programs avoid the known differences.
-        Assert.True(compared >= 9 * known, $"only {compared} programs compared, {known} on known differences");
+        // The comparison must not be vacuous: most programs avoid the known differences. About one random program in ten
+        // takes one, so the bound leaves room for the sampling's spread (9x failed on 269 against 31).
+        Assert.True(compared >= 4 * known, $"only {compared} programs compared, {known} on known differences");
     }
 }

@@ -1,0 +1,80 @@
+// Hand-run timing of one workload against the library of any checkout (see QuickBench.csproj). Modes:
+//   pingpong  soft tasklet <-> soft tasklet round trips (async Task bodies, as RoundTripBenchmarks.RoundTripSoftSoft)
+//   mainsoft  main's sync Send/Receive <-> a soft tasklet (as RoundTripBenchmarks.RoundTripMainSoft)
+// Run: dotnet run -c Release -p:EmuRoot=/path/to/a/checkout -- pingpong 2000000 5 (EmuRoot defaults to this one).
+// Arguments: mode, round trips per repetition, repetitions. QUICKBENCH_GEN2=1 promotes the tasklets and channels to
+// gen 2 before timing, as BenchmarkDotNet's collections between iterations do.
+using System.Diagnostics;
+using System.Globalization;
+using Stackless.Emu;
+
+var mode = args.Length > 0 ? args[0] : "pingpong";
+var n = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000_000;
+var repetitions = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+Channel<int> request = new(), reply = new(), start = new(), done = new();
+Tasklet.Spawn(() => EchoAsync(request, reply));
+if (mode == "pingpong")
+{
+    Tasklet.Spawn(() => PingerAsync(start, done, request, reply));
+}
+else if (mode != "mainsoft")
+{
+    Console.Error.WriteLine("usage: QuickBench pingpong|mainsoft [round trips] [repetitions]");
+    return 2;
+}
+
+Scheduler.Run();
+if (Environment.GetEnvironmentVariable("QUICKBENCH_GEN2") == "1")
+{
+    GC.Collect();
+    GC.Collect();
+    GC.Collect();
+}
+
+for (var r = 0; r < repetitions; r++)
+{
+    var clock = Stopwatch.StartNew();
+    if (mode == "pingpong")
+    {
+        start.Send(n);
+        done.Receive();
+    }
+    else
+    {
+        for (var i = 0; i < n; i++)
+        {
+            request.Send(i);
+            _ = reply.Receive();
+        }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalNanoseconds / n:F1} ns per round trip"));
+}
+
+// The two tasklets stay blocked for ever; the process ends here.
+Environment.Exit(0);
+return 0;
+
+static async Task EchoAsync(Channel<int> request, Channel<int> reply)
+{
+    while (true)
+    {
+        var v = await request.ReceiveAsync();
+        await reply.SendAsync(v);
+    }
+}
+
+static async Task PingerAsync(Channel<int> start, Channel<int> done, Channel<int> request, Channel<int> reply)
+{
+    while (true)
+    {
+        var n = await start.ReceiveAsync();
+        for (var i = 0; i < n; i++)
+        {
+            await request.SendAsync(i);
+            _ = await reply.ReceiveAsync();
+        }
+
+        await done.SendAsync(0);
+    }
+}

@@ -37,6 +37,42 @@ public class RunMainTests
         Assert.Equal("main done", log[^1]);
     });
 
+    /// <summary>What an <c>static int Main() =&gt; Scheduler.RunMain(MainAsync);</c> program runs.</summary>
+    private static async Task<int> MainAsync(List<string> log)
+    {
+        var lines = new Channel<string>();
+        Tasklet.Spawn(async () =>
+        {
+            foreach (var word in new[] { "alpha", "beta" })
+            {
+                await Task.Delay(1); // a tasklet's I/O
+                await lines.SendAsync(word);
+            }
+
+            lines.Complete();
+        });
+
+        await Task.Delay(1); // main's own I/O: the tasklets run meanwhile, and main resumes on this thread as main
+        log.Add("main resumed as main: " + Tasklet.Current.IsMain);
+        await foreach (var line in lines)
+        {
+            log.Add(line);
+        }
+
+        return log.Count;
+    }
+
+    [Fact]
+    public void An_async_main_iterates_a_channel_a_tasklet_feeds_and_its_result_is_the_exit_code() => Isolated.Run(() =>
+    {
+        var log = new List<string>();
+        var thread = Environment.CurrentManagedThreadId;
+        var exitCode = Scheduler.RunMain(() => MainAsync(log));
+        Assert.Equal(["main resumed as main: True", "alpha", "beta"], log);
+        Assert.Equal(3, exitCode);
+        Assert.Equal(thread, Environment.CurrentManagedThreadId);
+    });
+
     [Fact]
     public void RunMain_returns_mains_result_and_runs_the_tasklets_to_their_end() => Isolated.Run(() =>
     {

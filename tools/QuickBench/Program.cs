@@ -1,6 +1,7 @@
 // Hand-run timing of one workload against the library of any checkout (see QuickBench.csproj). Modes:
 //   pingpong  soft tasklet <-> soft tasklet round trips (async Task bodies, as RoundTripBenchmarks.RoundTripSoftSoft)
 //   mainsoft  main's sync Send/Receive <-> a soft tasklet (as RoundTripBenchmarks.RoundTripMainSoft)
+//   pingpong-frame  pingpong with async TaskletFrame bodies (the fast body type)
 // Run: dotnet run -c Release -p:EmuRoot=/path/to/a/checkout -- pingpong 2000000 5 (EmuRoot defaults to this one).
 // Arguments: mode, round trips per repetition, repetitions. QUICKBENCH_GEN2=1 promotes the tasklets and channels to
 // gen 2 before timing, as BenchmarkDotNet's collections between iterations do.
@@ -12,15 +13,22 @@ var mode = args.Length > 0 ? args[0] : "pingpong";
 var n = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000_000;
 var repetitions = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
 Channel<int> request = new(), reply = new(), start = new(), done = new();
-Tasklet.Spawn(() => EchoAsync(request, reply));
-if (mode == "pingpong")
+switch (mode)
 {
-    Tasklet.Spawn(() => PingerAsync(start, done, request, reply));
-}
-else if (mode != "mainsoft")
-{
-    Console.Error.WriteLine("usage: QuickBench pingpong|mainsoft [round trips] [repetitions]");
-    return 2;
+    case "pingpong":
+        Tasklet.Spawn(() => EchoAsync(request, reply));
+        Tasklet.Spawn(() => PingerAsync(start, done, request, reply));
+        break;
+    case "pingpong-frame":
+        Tasklet.SpawnFrame(() => EchoFrameAsync(request, reply));
+        Tasklet.SpawnFrame(() => PingerFrameAsync(start, done, request, reply));
+        break;
+    case "mainsoft":
+        Tasklet.Spawn(() => EchoAsync(request, reply));
+        break;
+    default:
+        Console.Error.WriteLine("usage: QuickBench pingpong|pingpong-frame|mainsoft [round trips] [repetitions]");
+        return 2;
 }
 
 Scheduler.Run();
@@ -34,7 +42,7 @@ if (Environment.GetEnvironmentVariable("QUICKBENCH_GEN2") == "1")
 for (var r = 0; r < repetitions; r++)
 {
     var clock = Stopwatch.StartNew();
-    if (mode == "pingpong")
+    if (mode != "mainsoft")
     {
         start.Send(n);
         done.Receive();
@@ -65,6 +73,30 @@ static async Task EchoAsync(Channel<int> request, Channel<int> reply)
 }
 
 static async Task PingerAsync(Channel<int> start, Channel<int> done, Channel<int> request, Channel<int> reply)
+{
+    while (true)
+    {
+        var n = await start.ReceiveAsync();
+        for (var i = 0; i < n; i++)
+        {
+            await request.SendAsync(i);
+            _ = await reply.ReceiveAsync();
+        }
+
+        await done.SendAsync(0);
+    }
+}
+
+static async TaskletFrame EchoFrameAsync(Channel<int> request, Channel<int> reply)
+{
+    while (true)
+    {
+        var v = await request.ReceiveAsync();
+        await reply.SendAsync(v);
+    }
+}
+
+static async TaskletFrame PingerFrameAsync(Channel<int> start, Channel<int> done, Channel<int> request, Channel<int> reply)
 {
     while (true)
     {

@@ -2,6 +2,7 @@
 //   pingpong  soft tasklet <-> soft tasklet round trips (async Task bodies, as RoundTripBenchmarks.RoundTripSoftSoft)
 //   mainsoft  main's sync Send/Receive <-> a soft tasklet (as RoundTripBenchmarks.RoundTripMainSoft)
 //   pingpong-frame  pingpong with async TaskletFrame bodies (the fast body type)
+//   schedule, schedule-frame  two tasklets switching with ScheduleAsync, n switches each (async Task / TaskletFrame)
 // Run: dotnet run -c Release -p:EmuRoot=/path/to/a/checkout -- pingpong 2000000 5 (EmuRoot defaults to this one).
 // Arguments: mode, round trips per repetition, repetitions. QUICKBENCH_GEN2=1 promotes the tasklets and channels to
 // gen 2 before timing, as BenchmarkDotNet's collections between iterations do.
@@ -26,8 +27,16 @@ switch (mode)
     case "mainsoft":
         Tasklet.Spawn(() => EchoAsync(request, reply));
         break;
+    case "schedule":
+        Tasklet.Spawn(() => YielderAsync(start, done));
+        Tasklet.Spawn(() => YielderAsync(request, reply));
+        break;
+    case "schedule-frame":
+        Tasklet.SpawnFrame(() => YielderFrameAsync(start, done));
+        Tasklet.SpawnFrame(() => YielderFrameAsync(request, reply));
+        break;
     default:
-        Console.Error.WriteLine("usage: QuickBench pingpong|pingpong-frame|mainsoft [round trips] [repetitions]");
+        Console.Error.WriteLine("usage: QuickBench pingpong|pingpong-frame|mainsoft|schedule|schedule-frame [round trips] [repetitions]");
         return 2;
 }
 
@@ -42,7 +51,14 @@ if (Environment.GetEnvironmentVariable("QUICKBENCH_GEN2") == "1")
 for (var r = 0; r < repetitions; r++)
 {
     var clock = Stopwatch.StartNew();
-    if (mode != "mainsoft")
+    if (mode.StartsWith("schedule", StringComparison.Ordinal))
+    {
+        start.Send(n);
+        request.Send(n);
+        done.Receive();
+        reply.Receive();
+    }
+    else if (mode != "mainsoft")
     {
         start.Send(n);
         done.Receive();
@@ -56,7 +72,7 @@ for (var r = 0; r < repetitions; r++)
         }
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalNanoseconds / n:F1} ns per round trip"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalNanoseconds / n:F1} ns per {(mode.StartsWith("schedule", StringComparison.Ordinal) ? "2 switches" : "round trip")}"));
 }
 
 // The two tasklets stay blocked for ever; the process ends here.
@@ -105,6 +121,34 @@ static async TaskletFrame PingerFrameAsync(Channel<int> start, Channel<int> done
         {
             await request.SendAsync(i);
             _ = await reply.ReceiveAsync();
+        }
+
+        await done.SendAsync(0);
+    }
+}
+
+static async Task YielderAsync(Channel<int> start, Channel<int> done)
+{
+    while (true)
+    {
+        var n = await start.ReceiveAsync();
+        for (var i = 0; i < n; i++)
+        {
+            await Scheduler.ScheduleAsync();
+        }
+
+        await done.SendAsync(0);
+    }
+}
+
+static async TaskletFrame YielderFrameAsync(Channel<int> start, Channel<int> done)
+{
+    while (true)
+    {
+        var n = await start.ReceiveAsync();
+        for (var i = 0; i < n; i++)
+        {
+            await Scheduler.ScheduleAsync();
         }
 
         await done.SendAsync(0);

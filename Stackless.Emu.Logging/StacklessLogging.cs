@@ -7,6 +7,7 @@ namespace Stackless.Emu.Logging;
 /// callback, a stalled scheduler thread) to a Microsoft.Extensions.Logging <see cref="ILogger"/> instead of standard
 /// error: <c>using var _ = StacklessLogging.RouteErrorsTo(loggerFactory);</c>
 /// </summary>
+/// <remarks>Thread safety: any thread; the handler it installs is process-wide (see <see cref="StacklessDiagnostics"/>) and may log from any thread.</remarks>
 public static partial class StacklessLogging
 {
     /// <summary>The category of the logger created by <see cref="RouteErrorsTo(ILoggerFactory)"/>.</summary>

@@ -7,6 +7,7 @@ namespace Stackless.Emu.Monkeypatch;
 /// (<see cref="FileOptions.Asynchronous"/>) and wrapped in <see cref="CooperativeStream"/>s, and the whole-file helpers
 /// suspend only the calling tasklet (main or hard); their <c>Async</c> forms pass through.
 /// </summary>
+/// <remarks>Thread safety: any thread: a synchronous member suspends the calling tasklet (main or hard) of the calling thread's scheduler; the streams it opens follow <see cref="CooperativeStream"/>'s rules.</remarks>
 public static class CooperativeFile
 {
     private const int BufferSize = 4096;

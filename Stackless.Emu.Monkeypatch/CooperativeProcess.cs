@@ -8,6 +8,7 @@ namespace Stackless.Emu.Monkeypatch;
 /// redirected standard streams are <see cref="CooperativeStream"/>s (with <see cref="StreamReader"/> /
 /// <see cref="StreamWriter"/> conveniences over them), so reading a child's output blocks no other tasklet.
 /// </summary>
+/// <remarks>Thread safety: as <see cref="System.Diagnostics.Process"/>: any thread; <see cref="WaitForExit()"/> suspends the calling tasklet (main or hard) of the calling thread's scheduler; its streams follow <see cref="CooperativeStream"/>'s rules.</remarks>
 public sealed class CooperativeProcess : IDisposable
 {
     private CooperativeStream? _stdout;

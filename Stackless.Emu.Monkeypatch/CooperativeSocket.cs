@@ -20,6 +20,7 @@ namespace Stackless.Emu.Monkeypatch;
 /// <see cref="GetStream"/> share the socket's sends in flight, so bytes written through either stay in order.
 /// One reader at a time: another thread receiving on the same socket could take the data a synchronous
 /// <see cref="Receive(byte[], int, int, SocketFlags)"/> found ready.
+/// <para>Thread safety: as the wrapped socket: one operation of each kind at a time, from any tasklet of any thread. A synchronous member suspends the calling tasklet (main or hard) of the calling thread's scheduler, or blocks a thread without tasklets as the wrapped socket would; an asynchronous member passes through and may be awaited anywhere.</para>
 /// </remarks>
 public sealed class CooperativeSocket : IDisposable
 {

@@ -29,6 +29,7 @@ namespace Stackless.Emu.Monkeypatch;
 /// bytes never overtake each other. Disposing the stream while a write is in flight closes the inner stream once that
 /// write has ended (<see cref="DisposeAsync"/> waits for it), so no accepted byte is lost.
 /// </para>
+/// <para>Thread safety: as the wrapped stream: one operation of each kind at a time, from any tasklet of any thread. A synchronous member suspends the calling tasklet (main or hard) of the calling thread's scheduler, or blocks a thread without tasklets as the wrapped stream would; an asynchronous member passes through and may be awaited anywhere.</para>
 /// </remarks>
 public class CooperativeStream : Stream
 {

@@ -9,6 +9,7 @@ namespace Stackless.Emu.Monkeypatch;
 /// tasklet the synchronous accepts complete when a connection is already waiting (<see cref="TcpListener.Pending"/>)
 /// and raise <see cref="InvalidOperationException"/> otherwise.
 /// </summary>
+/// <remarks>Thread safety: as the wrapped listener: one operation of each kind at a time, from any tasklet of any thread. A synchronous member suspends the calling tasklet (main or hard) of the calling thread's scheduler, or blocks a thread without tasklets as the wrapped listener would; an asynchronous member passes through and may be awaited anywhere.</remarks>
 public sealed class CooperativeTcpListener : IDisposable
 {
     /// <summary>Listens on <paramref name="localAddress"/>:<paramref name="port"/> (0: any free port) once started.</summary>
@@ -67,6 +68,7 @@ public sealed class CooperativeTcpListener : IDisposable
 /// A <see cref="TcpClient"/> for tasklets: <see cref="Connect(IPAddress, int)"/> suspends only the calling tasklet
 /// (main or hard) and <see cref="GetStream"/> returns a <see cref="CooperativeStream"/> over the network stream.
 /// </summary>
+/// <remarks>Thread safety: as the wrapped client: one operation of each kind at a time, from any tasklet of any thread. A synchronous member suspends the calling tasklet (main or hard) of the calling thread's scheduler, or blocks a thread without tasklets as the wrapped client would; an asynchronous member passes through and may be awaited anywhere.</remarks>
 public sealed class CooperativeTcpClient : IDisposable
 {
     private CooperativeStream? _stream;

@@ -31,6 +31,7 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
     public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new AsyncEnumerator(this, cancellationToken);
 
     /// <summary>The synchronous enumerator: each <see cref="MoveNext"/> is a <see cref="Receive()"/>.</summary>
+    /// <remarks>Thread safety: the enumerating thread only, as any enumerator; each <see cref="MoveNext"/> is a receive, under the channel's rules.</remarks>
     public struct Enumerator : IEnumerator<T>
     {
         private readonly Channel<T> _channel;

@@ -215,6 +215,7 @@ public partial class Channel<T> : IChannel, IChannelQueue
 }
 
 /// <summary>An untyped channel, carrying any value (Stackless's channel as it is in Python).</summary>
+/// <remarks>Thread safety: as <see cref="Channel{T}"/>: every member may be called from any thread; the channel is owned by (lock-free for) the creating thread's scheduler until another thread uses it.</remarks>
 public class Channel : Channel<object?>
 {
 }

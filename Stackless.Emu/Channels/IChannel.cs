@@ -1,6 +1,7 @@
 namespace Stackless.Emu;
 
 /// <summary>The element-type-independent view of a channel, as the channel callback and diagnostics see it.</summary>
+/// <remarks>Thread safety: as on <see cref="Channel{T}"/>: every member may be called from any thread; what a property reads from another thread is a snapshot, which an operation of the channel's own thread may change at once.</remarks>
 public interface IChannel
 {
     /// <summary>Tasklets waiting to send (&gt; 0) or to receive (&lt; 0).</summary>

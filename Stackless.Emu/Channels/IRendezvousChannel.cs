@@ -12,6 +12,7 @@ namespace Stackless.Emu;
 /// <see cref="Channel{T}"/>'s own methods. Await each operation at once, from a soft tasklet.
 /// </remarks>
 /// <typeparam name="T">The type of the values sent.</typeparam>
+/// <remarks>Thread safety: every member may be called from any thread, as on <see cref="Channel{T}"/> (which takes its lock once the channel is shared); an implementation across machines states its own rules.</remarks>
 public interface IRendezvousChannel<T>
 {
     /// <summary>The channel's name (diagnostics; for a distributed channel, its identity in the cluster).</summary>

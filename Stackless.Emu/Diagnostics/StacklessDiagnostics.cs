@@ -5,7 +5,7 @@ namespace Stackless.Emu;
 /// "Error in scheduling callback" and carries on), a stall of a scheduler thread. Without a handler they are written to
 /// standard error, as Stackless does.
 /// </summary>
-/// <remarks>Process-wide. The handler may run on any thread; it must not throw and should not block.</remarks>
+/// <remarks>Thread safety: process-wide settings, set and read from any thread. The handler may run on any thread; it must not throw and should not block.</remarks>
 public static class StacklessDiagnostics
 {
     /// <summary>

@@ -10,6 +10,7 @@ namespace Stackless.Emu;
 /// <see cref="JsonPickleSerializer"/>. The serializer is only ever asked for types of allowed assemblies and harmless
 /// BCL value types, never for types of Stackless.Emu itself.
 /// </summary>
+/// <remarks>Thread safety: a pickler calls its serializer on the thread that dumps or loads; one serializer used by picklers on several threads at once must allow concurrent calls.</remarks>
 public interface IPickleSerializer
 {
     /// <summary>Writes <paramref name="value"/>, whose runtime type is <paramref name="type"/>, as one JSON value.</summary>
@@ -27,6 +28,7 @@ public interface IPickleSerializer
 /// inside a value it saves is refused with advice (it would otherwise try to enumerate the channel): such values belong
 /// in a [PickleByFields] class, whose fields the pickler saves itself.
 /// </summary>
+/// <remarks>Thread safety: any thread, concurrently, once <see cref="Options"/> is no longer changed (as <see cref="System.Text.Json.JsonSerializer"/> with one options instance).</remarks>
 public sealed class JsonPickleSerializer : IPickleSerializer
 {
     /// <summary>Creates the serializer with <paramref name="options"/>, or with the defaults (fields included).</summary>

@@ -9,6 +9,7 @@ namespace Stackless.Emu;
 /// on such types (and on compiler-generated ones) of allowed assemblies; base classes must be marked too (or be
 /// <see cref="object"/>), so a pickle never sets the private fields of a type that did not opt in.
 /// </summary>
+/// <remarks>Thread safety: an attribute, immutable.</remarks>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, Inherited = false)]
 public sealed class PickleByFieldsAttribute : Attribute
 {

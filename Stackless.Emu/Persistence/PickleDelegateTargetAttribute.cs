@@ -7,6 +7,7 @@ namespace Stackless.Emu;
 /// and to methods carrying this attribute, so a pickle cannot make a program call any other method of an allowed
 /// assembly. Lambdas take it too: <c>new Tasklet([PickleDelegateTarget] async () =&gt; { ... })</c>.
 /// </summary>
+/// <remarks>Thread safety: an attribute, immutable.</remarks>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class PickleDelegateTargetAttribute : Attribute
 {

@@ -8,6 +8,7 @@ namespace Stackless.Emu;
 /// load), the serializer of plain values, how strictly a pickle must match the running build, the key that signs and
 /// verifies pickles, and the limits a loaded pickle must stay within.
 /// </summary>
+/// <remarks>Thread safety: configure an instance on one thread before its first use; picklers on any thread may then share it, reading it on every dump and load, as long as nothing changes it meanwhile.</remarks>
 public sealed class PickleOptions
 {
     /// <summary>The shortest accepted <see cref="SigningKey"/>, in bytes.</summary>

@@ -12,6 +12,7 @@ namespace Stackless.Emu;
 /// <c>ScheduleAsync</c>, ...), or not started yet. Loading instantiates only state machines and objects of the
 /// assemblies allowed by <see cref="PickleOptions.Allow"/>, refuses a build whose frames differ, checks the whole graph
 /// before it restores anything, and with <see cref="PickleOptions.SigningKey"/> refuses anything it did not sign.
+/// <para>Thread safety: a pickler keeps nothing between calls, so calls on several threads may overlap. <see cref="Dump(Stream, IEnumerable{Tasklet}, IEnumerable{IChannel})"/> reads the tasklets' and channels' state without a lock: call it on the thread the tasklets belong to (or while that thread does not run them). <see cref="Load(Stream)"/> restores into the calling thread's scheduler.</para>
 /// </remarks>
 public sealed class TaskletPickler
 {
@@ -68,6 +69,7 @@ public sealed class TaskletPickler
 }
 
 /// <summary>What a pickle held, restored into this thread's scheduler.</summary>
+/// <remarks>Thread safety: the thread that loaded it: <see cref="ScheduleRunnable"/> acts on that thread's scheduler; the lists do not change.</remarks>
 public sealed class PickleContents
 {
     internal PickleContents(IReadOnlyList<object> roots, IReadOnlyList<Tasklet> tasklets, IReadOnlyList<IChannel> channels, IReadOnlyList<Tasklet> runnable)

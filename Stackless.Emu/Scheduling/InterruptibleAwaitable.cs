@@ -37,6 +37,7 @@ public readonly struct InterruptibleAwaitable : ICriticalNotifyCompletion
     }
 
     /// <summary>The operation as a <see cref="Task"/> (for <c>Task.WhenAny</c> and the like; awaiting it directly is interruptible too).</summary>
+    /// <remarks>Thread safety: any thread; the same task on every call.</remarks>
 #pragma warning disable VSTHRD003, VSTHRD200 // The operation's own task, handed out as is (the name follows ValueTask.AsTask).
     public Task AsTask() => _task;
 #pragma warning restore VSTHRD003, VSTHRD200
@@ -72,6 +73,7 @@ public readonly struct InterruptibleAwaitable<T> : ICriticalNotifyCompletion
     }
 
     /// <summary>The operation as a <see cref="Task{TResult}"/>.</summary>
+    /// <remarks>Thread safety: any thread; the same task on every call.</remarks>
 #pragma warning disable VSTHRD003, VSTHRD200 // The operation's own task, handed out as is (the name follows ValueTask.AsTask).
     public Task<T> AsTask() => _task;
 #pragma warning restore VSTHRD003, VSTHRD200

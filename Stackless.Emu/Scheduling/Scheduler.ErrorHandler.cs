@@ -10,6 +10,7 @@ public static partial class Scheduler
     /// <see cref="TaskletExit"/> never reaches it. Stackless's <c>set_error_handler(h)</c> returns the previous handler:
     /// read the property first.
     /// </summary>
+    /// <remarks>Thread safety: process-wide (one handler for the schedulers of every thread), set and read from any thread; it runs on the thread of the tasklet that ends.</remarks>
     public static Action<Exception>? ErrorHandler
     {
         get => ThreadScheduler.ErrorHandler;

@@ -11,6 +11,7 @@ public static partial class Scheduler
     /// For main and hard tasklets; exceptions from <paramref name="wait"/> reach the caller.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called inside a soft tasklet (it would block every tasklet of the thread: use <see cref="BlockingCallAsync(Action)"/>).</exception>
+    /// <remarks>Thread safety: any thread: parks the calling thread's scheduler while <paramref name="wait"/> runs, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/>).</remarks>
     public static void ParkThread(Action wait)
     {
         ArgumentNullException.ThrowIfNull(wait);

@@ -11,5 +11,6 @@ public static partial class Scheduler
     /// (a pending throw, a tasklet of another thread made runnable there) are not trapped.
     /// <code>Scheduler.SwitchTrap(1); try { ... } finally { Scheduler.SwitchTrap(-1); }</code>
     /// </summary>
+    /// <remarks>Thread safety: any thread: the calling thread's scheduler (each thread has its own trap level, as in Stackless).</remarks>
     public static int SwitchTrap(int delta) => ThreadScheduler.Current.AdjustSwitchTrap(delta);
 }

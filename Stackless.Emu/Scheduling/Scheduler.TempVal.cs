@@ -12,6 +12,7 @@ public static partial class Scheduler
     /// caller's <see cref="Tasklet.TempVal"/> was changed meanwhile (Stackless's <c>schedule(retval)</c>). For main and
     /// hard tasklets.
     /// </summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static object? Schedule(object? retval)
     {
         var scheduler = ThreadScheduler.Current;
@@ -21,6 +22,7 @@ public static partial class Scheduler
     }
 
     /// <summary>Asynchronous form of <see cref="Schedule(object)"/>, for soft tasklets; the await returns the value.</summary>
+    /// <remarks>Thread safety: any thread: acts on the calling thread's scheduler, from its soft tasklets (main and hard tasklets complete it synchronously).</remarks>
     public static TempValAwaitable ScheduleAsync(object? retval)
     {
         var scheduler = ThreadScheduler.Current;
@@ -33,6 +35,7 @@ public static partial class Scheduler
     /// the caller's <see cref="Tasklet.TempVal"/> was changed meanwhile (Stackless's <c>schedule_remove(retval)</c>). For
     /// main and hard tasklets.
     /// </summary>
+    /// <remarks>Thread safety: any thread: runs the calling thread's scheduler, from its main or a hard tasklet (a soft tasklet gets <see cref="InvalidOperationException"/> naming the asynchronous form).</remarks>
     public static object? ScheduleRemove(object? retval)
     {
         var scheduler = ThreadScheduler.Current;
@@ -42,6 +45,7 @@ public static partial class Scheduler
     }
 
     /// <summary>Asynchronous form of <see cref="ScheduleRemove(object)"/>, for soft tasklets; the await returns the value.</summary>
+    /// <remarks>Thread safety: any thread: acts on the calling thread's scheduler, from its soft tasklets (main and hard tasklets complete it synchronously).</remarks>
     public static TempValAwaitable ScheduleRemoveAsync(object? retval)
     {
         var scheduler = ThreadScheduler.Current;

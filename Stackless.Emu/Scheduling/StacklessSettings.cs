@@ -2,8 +2,8 @@ namespace Stackless.Emu;
 
 /// <summary>
 /// The library's process-wide settings: they apply to every thread's scheduler at once (unlike the members of
-/// <see cref="Scheduler"/>, which act on the calling thread's). Set them at start-up, before tasklets run; reading and
-/// writing them is thread-safe. The diagnostics settings live in <see cref="StacklessDiagnostics"/>, also process-wide.
+/// <see cref="Scheduler"/>, which act on the calling thread's). Set them at start-up, before tasklets run. Thread safety:
+/// reading and writing them is safe from any thread. The diagnostics settings live in <see cref="StacklessDiagnostics"/>, also process-wide.
 /// </summary>
 public static class StacklessSettings
 {

@@ -7,4 +7,5 @@ namespace Stackless.Emu;
 /// <param name="Main">The thread's main tasklet.</param>
 /// <param name="Current">The thread's running tasklet.</param>
 /// <param name="RunCount">The number of runnable tasklets of the thread, the current one included.</param>
+/// <remarks>Thread safety: an immutable snapshot, taken on any thread; the thread's state may have changed since.</remarks>
 public readonly record struct ThreadInfo(Tasklet Main, Tasklet Current, int RunCount);

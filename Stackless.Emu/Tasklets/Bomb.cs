@@ -7,6 +7,7 @@ namespace Stackless.Emu;
 /// untyped <see cref="Channel"/>, or found in <see cref="Tasklet.TempVal"/> when a tasklet resumes,
 /// explodes: its exception is raised in the receiving tasklet with its original stack trace.
 /// </summary>
+/// <remarks>Thread safety: immutable; <see cref="Raise"/> may be called on any thread and throws on the calling one.</remarks>
 public sealed class Bomb
 {
     private readonly ExceptionDispatchInfo _info;

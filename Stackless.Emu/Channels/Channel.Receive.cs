@@ -26,7 +26,7 @@ public partial class Channel<T>
     /// <remarks>Thread safety: any thread: the operation takes the channel's lock once the channel is shared (see the class remarks). A partner waiting on another thread is woken on its own thread.</remarks>
     public ReceiveAwaitable<T> ReceiveAsync()
     {
-        var scheduler = ThreadScheduler.Current;
+        var scheduler = CallingScheduler();
         var caller = scheduler.EnterAsyncForm();
         if (caller.IsThreaded)
         {

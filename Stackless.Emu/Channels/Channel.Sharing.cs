@@ -41,6 +41,14 @@ public partial class Channel<T>
     private void ExitOwned() => _ownerBusy = false;
 
     /// <summary>
+    /// The calling thread's scheduler: the owner, known without a thread-static read, when the caller is a soft step the
+    /// owner executes (the hot path of SendAsync/ReceiveAsync, see ThreadScheduler.CallerOnStack.cs); else the thread static.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ThreadScheduler CallingScheduler() =>
+        _owner is { } owner && owner.IsCallerItsSoftStep() ? owner : ThreadScheduler.Current;
+
+    /// <summary>
     /// The lock of a shared channel; the first call from a foreign scheduler turns the channel shared. Unless
     /// <paramref name="joinGroup"/> is false (an asynchronous operation of code outside the tasklet world, which blocks no
     /// thread), the caller's scheduler joins the owner's deadlock group.

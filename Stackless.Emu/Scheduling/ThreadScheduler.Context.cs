@@ -25,7 +25,7 @@ internal sealed partial class ThreadScheduler
     internal static ExecutionContext EmptyExecutionContext => DefaultExecutionContext(null);
 
     /// <summary>What a <see cref="Drive"/> call restores when it returns to its tasklet's own code.</summary>
-    internal readonly record struct DriverState(SynchronizationContext? Context, ExecutionContext? ExecutionContext);
+    internal readonly record struct DriverState(SynchronizationContext? Context, ExecutionContext? ExecutionContext, nuint DriveStackTop);
 
     /// <summary>Starts driving on the calling thread; returns what to restore on leaving.</summary>
     private DriverState EnterDriver()
@@ -33,7 +33,7 @@ internal sealed partial class ThreadScheduler
         _driveDepth++;
         ResumeDriving();
         var thread = _driverThread;
-        var saved = new DriverState(SynchronizationContextOf(thread), ExecutionContextOf(thread));
+        var saved = new DriverState(SynchronizationContextOf(thread), ExecutionContextOf(thread), _driveStackTop);
         _installedContext = saved.Context;
         return saved;
     }
@@ -55,6 +55,7 @@ internal sealed partial class ThreadScheduler
     private void ExitDriver(in DriverState saved)
     {
         _driveDepth--;
+        _driveStackTop = saved.DriveStackTop;
         var thread = Thread.CurrentThread;
         SynchronizationContextOf(thread) = saved.Context;
         _installedContext = saved.Context;

@@ -259,10 +259,12 @@ internal sealed partial class ThreadScheduler
     /// continuations never nest on the stack; another threaded tasklet gets the baton and this thread waits.
     /// With <paramref name="exiting"/> (a finished hard tasklet) it returns as soon as the baton is handed on.
     /// </summary>
-    public void Drive(Tasklet self, bool exiting)
+    public unsafe void Drive(Tasklet self, bool exiting)
     {
         Debug.Assert(self.IsThreaded, "only main and hard tasklets own a thread to drive the scheduler on");
+        byte stackMark = 0; // its address marks this frame for IsCallerItsSoftStep (ThreadScheduler.CallerOnStack.cs)
         var saved = EnterDriver();
+        MarkDriveStack((nuint)(&stackMark));
         try
         {
             while (true)
@@ -297,6 +299,7 @@ internal sealed partial class ThreadScheduler
 
                     WaitForBaton(self);
                     ResumeDriving();
+                    MarkDriveStack((nuint)(&stackMark)); // a hard tasklet drove meanwhile, on its own stack
                 }
             }
         }

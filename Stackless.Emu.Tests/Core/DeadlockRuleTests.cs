@@ -22,6 +22,50 @@ public class DeadlockRuleTests
     });
 
     [Fact]
+    public void The_last_tasklet_blocking_in_SendThrow_while_main_floats_makes_Run_raise_its_exception() => Isolated.Run(() =>
+    {
+        // schedule_task_block, "emulate old revive_main behavior": main is revived with the blocked sender's bomb.
+        var channel = new Channel<int>();
+        var sent = new InvalidOperationException("sent to nobody");
+        var sender = Tasklet.Spawn(async () => await channel.SendThrowAsync(sent));
+        Assert.Same(sent, Assert.Throws<InvalidOperationException>(Scheduler.Run));
+        Assert.True(sender.Blocked); // the sender keeps its error: the next receiver gets it
+        Assert.Equal(1, channel.Balance);
+        Assert.Same(sent, Assert.Throws<InvalidOperationException>(() => channel.Receive()));
+        Scheduler.Run();
+        Assert.False(sender.Alive);
+    });
+
+    [Fact]
+    public void A_sender_of_a_plain_value_blocking_last_while_main_floats_lets_Run_return() => Isolated.Run(() =>
+    {
+        var channel = new Channel<object?>();
+        var sender = Tasklet.Spawn(async () => await channel.SendAsync("a value, not a bomb"));
+        Scheduler.Run();
+        Assert.True(sender.Blocked);
+        Assert.Equal("a value, not a bomb", channel.Receive());
+        Scheduler.Run();
+    });
+
+    [Fact]
+    public void A_deadlock_raised_in_a_tasklet_while_main_is_blocked_sending_keeps_mains_value() => Isolated.Run(() =>
+    {
+        // Stackless drops the value (the receiver gets None); the library never drops a sent value (compat-matrix.md).
+        var channel = new Channel<int>();
+        var other = new Channel<int>();
+        Exception? deadlock = null;
+        var received = 0;
+        Tasklet.Spawn(async () =>
+        {
+            deadlock = await Record.ExceptionAsync(async () => await other.ReceiveAsync());
+            received = await channel.ReceiveAsync();
+        });
+        channel.Send(1001);
+        Assert.IsType<DeadlockException>(deadlock);
+        Assert.Equal(1001, received);
+    });
+
+    [Fact]
     public void The_last_tasklet_may_remove_itself_while_main_floats_in_Run() => Isolated.Run(() =>
     {
         var removed = Tasklet.Spawn(async () => await Scheduler.ScheduleRemoveAsync());

@@ -103,8 +103,8 @@ internal sealed class Observation
     public List<StateView> States { get; } = [];
 
     /// <summary>
-    /// Set by the model when the run took a path where the library is known to differ from Stackless
-    /// (<see cref="KnownDifferences"/>); such runs are checked for the invariants only.
+    /// Set by the model when the run took a path where the library states a difference from Stackless
+    /// (<see cref="KnownDifferences"/>); the model then followed the library, unless run with <c>exactStackless</c>.
     /// </summary>
     public string? KnownDifference { get; set; }
 
@@ -137,22 +137,16 @@ internal sealed class Observation
 }
 
 /// <summary>
-/// Paths where the library differs from Stackless on purpose or by a known, reported gap (issue 14). The model names
-/// the one a run takes; the regression tests in <see cref="KnownDifferenceTests"/> pin each one.
+/// Paths where the library differs from Stackless on purpose, each stated in compat-matrix.md with its reason. The model
+/// follows the library there unless run with <c>exactStackless</c>, and names the path a run takes; the regression tests
+/// in <see cref="KnownDifferenceTests"/> pin each one.
 /// </summary>
 internal static class KnownDifferences
 {
     /// <summary>
-    /// Issue 14, point 3: a tasklet blocks in send_throw/send_exception and nothing else can run while main is in run();
-    /// Stackless wakes main with the sent exception (scheduling.c, schedule_task_block, "emulate old revive_main
-    /// behavior"), so run() raises it. The library's run() returns normally.
+    /// Issue 14, point 4: a tasklet blocks while main is blocked sending and nothing can run; Stackless raises the
+    /// deadlock in that tasklet and drops the value main was sending (schedule_task_block, TASKLET_CLAIMVAL(wakeup,
+    /// &amp;tmpval)), so the next receiver gets None. The library keeps main's value: it never drops a sent value.
     /// </summary>
-    public const string BlockedSendThrowWakesMain = "issue 14 point 3: a blocked send_throw wakes main with its exception";
-
-    /// <summary>
-    /// Issue 14, point 4: a tasklet blocks while main is blocked and nothing can run; Stackless raises the deadlock in
-    /// that tasklet and drops the value main was sending (schedule_task_block, TASKLET_CLAIMVAL(wakeup, &amp;tmpval)), so
-    /// the next receiver gets None. The library keeps main's value.
-    /// </summary>
-    public const string DeadlockDropsMainsValue = "issue 14 point 4: a deadlock in a tasklet drops the value main was sending";
+    public const string DeadlockDropsMainsValue = "issue 14 point 4: a deadlock in a tasklet keeps (Stackless: drops) the value main was sending";
 }

@@ -17,7 +17,7 @@ public class SchedulingPropertyTests(ITestOutputHelper output)
 
     private static long Iterations => FullStress ? 20_000 : 300;
 
-    /// <summary>Programs compared event by event, and programs on a known difference (checked for the invariants only).</summary>
+    /// <summary>Programs compared event by event, and those of them that took a difference the library states.</summary>
     private static long _compared, _knownDifference;
 
     /// <summary>
@@ -28,7 +28,12 @@ public class SchedulingPropertyTests(ITestOutputHelper output)
     {
         if (Failure(program, out var known) is not { } failure)
         {
-            Interlocked.Increment(ref known ? ref _knownDifference : ref _compared);
+            Interlocked.Increment(ref _compared);
+            if (known)
+            {
+                Interlocked.Increment(ref _knownDifference);
+            }
+
             return;
         }
 
@@ -44,7 +49,7 @@ public class SchedulingPropertyTests(ITestOutputHelper output)
     private static Exception? Failure(SchedulingProgram program) => Failure(program, out _);
 
     /// <param name="program">The program.</param>
-    /// <param name="known">Whether the model took a known difference (then only the invariants were checked).</param>
+    /// <param name="known">Whether the model took a stated difference (then it followed the library's stated behaviour).</param>
     private static Exception? Failure(SchedulingProgram program, out bool known)
     {
         known = false;
@@ -59,7 +64,7 @@ public class SchedulingPropertyTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Checks <paramref name="program"/>; returns whether it took a known difference.</summary>
+    /// <summary>Checks <paramref name="program"/>; returns whether it took a stated difference.</summary>
     private static bool Verify(SchedulingProgram program)
     {
         var expected = StacklessModel.Run(program);
@@ -79,7 +84,7 @@ public class SchedulingPropertyTests(ITestOutputHelper output)
             throw new Xunit.Sdk.XunitException($"lost or duplicated: {string.Join("; ", lost)}\nevents: {string.Join(" | ", actual.Events)}");
         }
 
-        if (expected.KnownDifference is null && actual.DifferenceFrom(expected) is { } difference)
+        if (actual.DifferenceFrom(expected) is { } difference)
         {
             throw new Xunit.Sdk.XunitException("the library differs from Stackless: " + difference);
         }
@@ -147,10 +152,7 @@ public class SchedulingPropertyTests(ITestOutputHelper output)
         ProgramGenerators.Programs.Sample(Check, iter: Iterations, threads: 1, print: p => "\n" + p);
         compared = Interlocked.Read(ref _compared) - compared;
         known = Interlocked.Read(ref _knownDifference) - known;
-        output.WriteLine($"{compared} programs matched Stackless event by event; {known} took a known difference (invariants checked only)");
-
-        // The comparison must not be vacuous: most programs avoid the known differences. About one random program in ten
-        // takes one, so the bound leaves room for the sampling's spread (9x failed on 269 against 31).
-        Assert.True(compared >= 4 * known, $"only {compared} programs compared, {known} on known differences");
+        output.WriteLine($"{compared} programs matched Stackless event by event; {known} of them took a difference the library states (compat-matrix.md)");
+        Assert.True(compared > 0, "no program was compared");
     }
 }

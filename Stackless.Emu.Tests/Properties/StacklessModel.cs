@@ -67,9 +67,13 @@ internal sealed class StacklessModel
     /// <summary>The runnable queue: index 0 is the current tasklet.</summary>
     private readonly List<ModelTasklet> _run = [];
 
-    private StacklessModel(SchedulingProgram program)
+    /// <summary>Whether to follow Stackless even where the library states a difference (<see cref="KnownDifferences"/>).</summary>
+    private readonly bool _exactStackless;
+
+    private StacklessModel(SchedulingProgram program, bool exactStackless)
     {
         _program = program;
+        _exactStackless = exactStackless;
         _main = new ModelTasklet(0, []) { Alive = true, Suspended = Suspension.MainStep };
         _tasklets = [.. program.Scripts.Select((s, i) => new ModelTasklet(i + 1, s))];
         _spawned = new bool[_tasklets.Length];
@@ -77,10 +81,14 @@ internal sealed class StacklessModel
         _run.Add(_main);
     }
 
-    /// <summary>Runs <paramref name="program"/> (then kills what is left, as every runner does) and reports what Stackless does.</summary>
-    public static Observation Run(SchedulingProgram program)
+    /// <summary>
+    /// Runs <paramref name="program"/> (then kills what is left, as every runner does) and reports what Stackless does,
+    /// with the differences the library states in compat-matrix.md (<see cref="KnownDifferences"/>) unless
+    /// <paramref name="exactStackless"/>; <see cref="Observation.KnownDifference"/> names the one the run took, if any.
+    /// </summary>
+    public static Observation Run(SchedulingProgram program, bool exactStackless = false)
     {
-        var model = new StacklessModel(program);
+        var model = new StacklessModel(program, exactStackless);
         var steps = program.Steps;
         for (var k = 0; k < steps.Count; k++)
         {
@@ -332,20 +340,25 @@ internal sealed class StacklessModel
             if (prev.TempVal is Bomb)
             {
                 _main.TempVal = prev.TempVal;
-                _observation.KnownDifference ??= KnownDifferences.BlockedSendThrowWakesMain;
             }
 
             Switch(prev, _main);
             return;
         }
 
-        // Deadlock: main's tempval is claimed (a value it was sending is dropped); prev raises it.
-        if (prev != _main && _main.TempVal is not null)
+        // Deadlock: main's tempval is claimed (a value it was sending is dropped); prev raises it. The library keeps the
+        // value main sends (compat-matrix.md states the difference): the model does so unless asked for Stackless exactly.
+        var mainSends = prev != _main && _main.BlockedIn is not null && _main.Dir > 0 && _main.TempVal is not null;
+        if (mainSends)
         {
             _observation.KnownDifference ??= KnownDifferences.DeadlockDropsMainsValue;
         }
 
-        _main.TempVal = null;
+        if (!mainSends || _exactStackless)
+        {
+            _main.TempVal = null;
+        }
+
         prev.TempVal = new Bomb("Deadlock");
         Switch(prev, prev);
     }

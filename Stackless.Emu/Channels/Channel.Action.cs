@@ -193,11 +193,18 @@ public partial class Channel<T>
     /// <summary>Moves <paramref name="source"/> from the runnable chain (a stand-in of foreign code is in none) into this channel's queue.</summary>
     private void Block(Tasklet source, int direction)
     {
-        if (!source.IsForeign)
+        if (source.IsForeign)
         {
-            source.Scheduler.RemoveRunnable(source);
+            Enqueue(source, direction);
+            return;
         }
 
+        var scheduler = source.Scheduler;
+        scheduler.RemoveRunnable(source);
         Enqueue(source, direction);
+        if (direction > 0 && scheduler.NoneRunnable && source.PeekError() is not null)
+        {
+            scheduler.NoteBlockedWithError(source); // main revived next gets its error (ThreadScheduler.ReviveMain.cs)
+        }
     }
 }

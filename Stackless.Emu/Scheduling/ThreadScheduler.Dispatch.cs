@@ -340,6 +340,7 @@ internal sealed partial class ThreadScheduler
                 }
             }
 
+            PassBlockedErrorTo(wakeup);
             AppendRunnable(wakeup);
             return;
         }

@@ -312,6 +312,9 @@ internal sealed partial class ThreadScheduler
     /// <summary>Whether <paramref name="tasklet"/> is the head of the runnable chain.</summary>
     public bool IsHead(Tasklet tasklet) => _current == tasklet;
 
+    /// <summary>Whether no tasklet is runnable.</summary>
+    public bool NoneRunnable => _current is null;
+
     /// <summary>Whether <paramref name="tasklet"/> is the only runnable tasklet.</summary>
     public static bool IsOnlyRunnable(Tasklet tasklet) =>
         tasklet.Wait == TaskletWait.Runnable && tasklet.NextLink == tasklet;

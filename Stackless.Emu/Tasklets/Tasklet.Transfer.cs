@@ -138,6 +138,12 @@ public sealed partial class Tasklet
         return (box.Value, null);
     }
 
+    /// <summary>
+    /// The error this tasklet holds for a receiver without taking it: an error sent instead of a value, or a
+    /// <see cref="Bomb"/> sent as a value; null for any other value.
+    /// </summary>
+    internal object? PeekError() => (_bits & ValueIsErrorBit) != 0 ? _valueRef : (_valueRef as Bomb)?.Exception;
+
     /// <summary>Drops whatever value or error this tasklet holds (a discarded or dying sender).</summary>
     internal void ClearValue()
     {

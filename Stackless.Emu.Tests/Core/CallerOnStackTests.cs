@@ -50,6 +50,10 @@ public class CallerOnStackTests
         });
         Scheduler.Run();
         Assert.False(otherThreadAnswer);
+
+        // Main may only wait for a thread that has joined the channel: a plain thread that has yet to use it could be
+        // anything, so until then a receive with no sender is a deadlock.
+        Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, Stress.HangGuard));
         Assert.Equal(7, channel.Receive());
         Assert.True(other!.Join(Stress.HangGuard));
     });

@@ -46,10 +46,11 @@ public class ChannelArgumentsAndFormsTests
             messages.Add(Assert.Throws<InvalidOperationException>(() => channel.SendException(new InvalidTimeZoneException())).Message);
             messages.Add(Assert.Throws<InvalidOperationException>(() => channel.SendThrow(new InvalidTimeZoneException())).Message);
             messages.Add(Assert.Throws<InvalidOperationException>(() => channel.SendSequence([])).Message);
+            messages.Add(Assert.Throws<InvalidOperationException>(() => channel.Send(1)).Message);
             return Task.CompletedTask;
         });
         Scheduler.Run();
-        Assert.Equal(4, messages.Count);
+        Assert.Equal(5, messages.Count);
         Assert.Contains("Channel.Receive()", messages[0], StringComparison.Ordinal);
         Assert.Contains("channel.SendExceptionAsync()", messages[1], StringComparison.Ordinal);
         Assert.Contains("Channel.SendException()", messages[1], StringComparison.Ordinal);
@@ -57,6 +58,8 @@ public class ChannelArgumentsAndFormsTests
         Assert.Contains("channel.SendThrowAsync()", messages[2], StringComparison.Ordinal);
         Assert.Contains("Channel.SendSequence()", messages[3], StringComparison.Ordinal);
         Assert.Contains("channel.SendSequenceAsync()", messages[3], StringComparison.Ordinal);
+        Assert.Contains("Channel.Send()", messages[4], StringComparison.Ordinal);
+        Assert.Contains("channel.SendAsync()", messages[4], StringComparison.Ordinal);
         Assert.Equal(0, channel.Balance);
     });
 
@@ -167,5 +170,43 @@ public class ChannelArgumentsAndFormsTests
         Assert.Throws<DeadlockException>(() => channel.Send(1));
         Assert.Equal(0, channel.Balance);
         Assert.False(orphan!.Alive);
+
+        // A waiting sender, met by a blocking receive: the value comes from a live sender, not from the dead one.
+        thread = new Thread(() =>
+        {
+            orphan = Tasklet.Spawn(async () => await channel.SendAsync(13));
+            Scheduler.Run();
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Equal(1, channel.Balance);
+        Tasklet.Spawn(async () => await channel.SendAsync(42));
+        Assert.Equal(42, channel.Receive());
+        Assert.Equal(0, channel.Balance);
+        Assert.False(orphan!.Alive);
+        Scheduler.Run(); // the live sender ends
+    });
+
+    [Fact]
+    public void Asynchronous_sends_from_outside_the_tasklet_world_complete_later_without_blocking_their_thread() => Isolated.Run(() =>
+    {
+        var channel = new Channel<object?>();
+        var returned = new List<bool>(); // whether each awaitable was complete when SendAsync returned
+        var sends = Task.Run(async () =>
+        {
+            var send = channel.SendAsync("value");
+            returned.Add(send.IsCompleted);
+            await send;
+            var error = channel.SendExceptionAsync(new InvalidTimeZoneException("sent"));
+            returned.Add(error.IsCompleted);
+            await error;
+        });
+
+        Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, Stress.HangGuard)); // waiting, its thread free
+        Assert.Equal("value", channel.Receive());
+        Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, Stress.HangGuard));
+        Assert.Equal("sent", Assert.Throws<InvalidTimeZoneException>(() => channel.Receive()).Message);
+        Assert.True(sends.Wait(Stress.HangGuard));
+        Assert.Equal([false, false], returned);
     });
 }

@@ -202,7 +202,7 @@ public partial class Channel<T>
         var scheduler = source.Scheduler;
         scheduler.RemoveRunnable(source);
         Enqueue(source, direction);
-        if (direction > 0 && scheduler.NoneRunnable && source.PeekError() is not null)
+        if (scheduler.NoneRunnable && source.PeekError() is not null) // only a sender holds a value or an error here
         {
             scheduler.NoteBlockedWithError(source); // main revived next gets its error (ThreadScheduler.ReviveMain.cs)
         }

@@ -20,9 +20,6 @@ internal sealed partial class ThreadScheduler
         next.BatonSignal!.Release();
     }
 
-    /// <summary>Blocks the calling thread until <paramref name="self"/> holds the baton again.</summary>
-    private static void WaitForBaton(Tasklet self) => self.BatonSignal!.Wait();
-
     /// <summary>The body of a hard tasklet's thread, run once the tasklet first receives the baton.</summary>
     internal void RunHardTasklet(Tasklet tasklet)
     {
@@ -30,8 +27,11 @@ internal sealed partial class ThreadScheduler
         BindThread(this);
         try
         {
-            WaitForBaton(tasklet);
-            ResumeDriving();
+            if (WaitForBaton(tasklet))
+            {
+                ResumeDriving();
+            }
+
             Exception? error = null;
             try
             {
@@ -45,8 +45,7 @@ internal sealed partial class ThreadScheduler
                 error = ex;
             }
 
-            FinishTasklet(tasklet, error);
-            Drive(tasklet, exiting: true);
+            EndHardTasklet(tasklet, error);
         }
         finally
         {

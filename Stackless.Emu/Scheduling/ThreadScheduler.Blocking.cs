@@ -79,8 +79,11 @@ internal sealed partial class ThreadScheduler
         }
 
         PostTasklet(caller);
-        WaitForBaton(caller);
-        Drive(caller, exiting: false);
+        if (WaitForBaton(caller))
+        {
+            Drive(caller, exiting: false);
+        }
+
         caller.ThrowIfPending();
         if (error is not null)
         {

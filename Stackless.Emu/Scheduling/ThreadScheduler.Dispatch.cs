@@ -240,6 +240,11 @@ internal sealed partial class ThreadScheduler
             return;
         }
 
+        if (_atomicRemote is not null)
+        {
+            FlushAtomicRemote(); // the caller may wait for what its atomic block started on other threads
+        }
+
         var wakeup = Wakeup;
         var wakeupFloats = wakeup == source ? callerWillFloat : wakeup.Wait == TaskletWait.None;
         if (!wakeupFloats && !SchedulerRegistry.AnotherMemberLive(this))
@@ -297,7 +302,11 @@ internal sealed partial class ThreadScheduler
                         return;
                     }
 
-                    WaitForBaton(self);
+                    if (!WaitForBaton(self))
+                    {
+                        break; // this scheduler's thread ended: self, a hard tasklet, raises TaskletExit (ThreadScheduler.ThreadEnd.cs)
+                    }
+
                     ResumeDriving();
                     MarkDriveStack((nuint)(&stackMark)); // a hard tasklet drove meanwhile, on its own stack
                 }
@@ -314,6 +323,7 @@ internal sealed partial class ThreadScheduler
     /// <summary>Handles an empty runnable chain: waits for I/O, or wakes the <see cref="Wakeup"/> tasklet.</summary>
     private void AwaitWork()
     {
+        FlushAtomicRemote(); // this thread may now wait for another: what an atomic block collected must not wait with it
         var wakeup = Wakeup;
         if (ExternalWakePending && (HasInboxWork || !ServingStops(wakeup)))
         {
@@ -495,6 +505,7 @@ internal sealed partial class ThreadScheduler
         tasklet.ClearBody(keepBinding: false);
         ForgetAlive(tasklet);
         ReleaseJoiners(tasklet);
+        FlushAtomicRemoteOf(tasklet);
         if (_restorableWaiters is not null)
         {
             NotifyRestorableWaiters();

@@ -35,9 +35,27 @@ internal sealed partial class ThreadScheduler
         return true;
     }
 
+    /// <summary>
+    /// Makes the runnable <paramref name="tasklet"/> the next to run (another thread's <c>run()</c> of it): the head of the
+    /// chain, which the dispatch loop runs next; but while the owner is parked in <c>Scheduler.ParkThread</c>, its main
+    /// or hard tasklet is the head and is running, so the tasklet goes right after it.
+    /// </summary>
+    public void MakeNext(Tasklet tasklet)
+    {
+        if (_parked && _current is { IsThreaded: true } running && running != tasklet)
+        {
+            RemoveRunnable(tasklet);
+            InsertRunnableAfter(running, tasklet);
+            return;
+        }
+
+        MakeCurrent(tasklet);
+    }
+
     /// <summary>Parks the calling owner thread: other threads may now operate on this scheduler directly.</summary>
     public void Park()
     {
+        FlushAtomicRemote(); // a parked thread may wait for another: what an atomic block collected goes first
         lock (_parkLock)
         {
             _parked = true;

@@ -29,6 +29,30 @@ public sealed partial class Tasklet
     }
 
     /// <summary>
+    /// Has this tasklet's own scheduler perform <paramref name="operation"/>, which the caller does not wait for: at once
+    /// while that thread waits (parked, idle in its scheduler) or has ended, otherwise shortly. Inside an atomic block of
+    /// the caller it is collected and handed over with the block's other remote operations, applied together
+    /// (ThreadScheduler.AtomicRemote.cs); returns whether it was collected.
+    /// </summary>
+    private bool ApplyOnOwnThreadSoon(Action<Tasklet> operation)
+    {
+        var caller = ThreadScheduler.Current;
+        if (caller.TryDeferRemote(this, operation))
+        {
+            return true;
+        }
+
+        // Threads that operate on each other's tasklets can wake each other: one group for the deadlock rule.
+        SchedulerRegistry.Join(caller, _scheduler);
+        if (!_scheduler.TryApplyWhileParked(this, operation))
+        {
+            _scheduler.PostAction(() => operation(this));
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Performs <paramref name="operation"/> on this tasklet of another thread and returns when it is done, raising its
     /// exception: at once while that thread waits (parked, idle in its scheduler) or has ended (Stackless changes another
     /// thread's tasklets under the GIL); otherwise its scheduler performs it when it next serves its inbox, while the
@@ -38,14 +62,15 @@ public sealed partial class Tasklet
     /// </summary>
     private void ApplyOnOwnThreadAndWait(Action<Tasklet> operation)
     {
+        var caller = ThreadScheduler.Current;
+        caller.FlushAtomicRemote(); // what the caller's atomic block collected comes first
         var owner = _scheduler;
+        SchedulerRegistry.Join(caller, owner); // also when applied at once: the threads can now wake each other
         if (owner.TryApplyWhileParked(this, operation))
         {
             return;
         }
 
-        var caller = ThreadScheduler.Current;
-        SchedulerRegistry.Join(caller, owner);
         var request = new RemoteOperation(this, operation);
 
         // Parked meanwhile, so that a thread doing the same to one of the caller's tasklets does not wait for it.

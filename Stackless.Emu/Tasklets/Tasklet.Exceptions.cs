@@ -179,8 +179,13 @@ public sealed partial class Tasklet
 
         if (_scheduler != caller.Scheduler)
         {
-            // A tasklet of another thread is interrupted by its own scheduler; the caller goes on (Stackless's interthread kill).
-            PostToOwnThread(t => t.Interrupt(exception));
+            // A tasklet of another thread is interrupted by its own scheduler; the caller goes on (Stackless's interthread
+            // kill). Inside an atomic block it comes with the block's other remote operations, in order.
+            if (!caller.Scheduler.TryDeferRemote(this, t => t.Interrupt(exception)))
+            {
+                PostToOwnThread(t => t.Interrupt(exception));
+            }
+
             return false;
         }
 
@@ -224,6 +229,22 @@ public sealed partial class Tasklet
 
     /// <summary>Ends this tasklet's wait on its channel with <paramref name="error"/> (a cancelled or timed-out operation); on its own thread.</summary>
     internal void CancelChannelWait(Exception error) => Interrupt(error);
+
+    /// <summary>
+    /// Stackless kills a thread's tasklets with C state when the thread ends: this hard tasklet, which noticed the end of
+    /// its scheduler's thread while it waited for the baton, gets <see cref="TaskletExit"/> pending and leaves its
+    /// channel; it raises as its wait returns. Under the scheduler's park lock (ThreadScheduler.ThreadEnd.cs).
+    /// </summary>
+    internal void PrepareKillAtThreadEnd()
+    {
+        var exit = new TaskletExit();
+        DeliverException(exit);
+        CancelOnInterrupt(exit);
+        if (Wait == TaskletWait.Channel)
+        {
+            LeaveChannel(); // if another thread served it meanwhile, its wake goes to the ended thread's inbox: no one runs it
+        }
+    }
 
     /// <summary>
     /// Arranges for <paramref name="exception"/> to be raised in this tasklet of the calling thread at its suspension

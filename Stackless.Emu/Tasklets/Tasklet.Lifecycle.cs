@@ -43,6 +43,16 @@ public sealed partial class Tasklet
     private void BindHere(Func<Task>? body)
     {
         CheckRebind(body is null);
+        if (Kind == TaskletKind.Main)
+        {
+            // Stackless's main.bind(f): main's frames are dropped and f runs as main when main next resumes. Main's code
+            // is its thread's own stack: it never continues (ThreadScheduler.RebindMain.cs).
+            PendingException = null;
+            Cold.ReboundMainBody = body;
+            SetBit(PendingBit, true);
+            return;
+        }
+
         if (Kind == TaskletKind.Hard)
         {
             throw new InvalidOperationException("A hard tasklet's body is synchronous: create it with Tasklet.CreateHard(Action).");
@@ -87,10 +97,11 @@ public sealed partial class Tasklet
             }
 
             CheckCanSetup();
-            if (!_scheduler.TryApplyWhileParked(this, static t => t.SetupOnOwnThread()))
+            var alive = Alive;
+            ApplyOnOwnThreadSoon(static t => t.SetupOnOwnThread());
+            if (!alive)
             {
-                _bits |= AliveBit; // alive from now on, as in Stackless; its own thread schedules it
-                PostToOwnThread(static t => t.SetupOnOwnThread());
+                _bits |= AliveBit; // alive from now on, as in Stackless, also while its own thread has yet to schedule it
             }
 
             return this;
@@ -143,11 +154,7 @@ public sealed partial class Tasklet
         CheckRunnable();
         if (IsRemote)
         {
-            if (!_scheduler.TryApplyWhileParked(this, static t => t.InsertOnOwnThread()))
-            {
-                PostToOwnThread(static t => t.InsertOnOwnThread());
-            }
-
+            ApplyOnOwnThreadSoon(static t => t.InsertOnOwnThread());
             return this;
         }
 
@@ -176,11 +183,7 @@ public sealed partial class Tasklet
     {
         if (IsRemote)
         {
-            if (!_scheduler.TryApplyWhileParked(this, static t => t.RemoveOnOwnThread()))
-            {
-                PostToOwnThread(static t => t.RemoveOnOwnThread());
-            }
-
+            ApplyOnOwnThreadSoon(static t => t.RemoveOnOwnThread());
             return this;
         }
 
@@ -264,7 +267,11 @@ public sealed partial class Tasklet
 
             // Stackless makes a tasklet of another thread run next there; the caller goes on.
             CheckRunnable();
-            PostToOwnThread(static t => t.RunNextOnOwnThread());
+            if (!caller.Scheduler.TryDeferRemote(this, static t => t.RunNextOnOwnThread()))
+            {
+                PostToOwnThread(static t => t.RunNextOnOwnThread());
+            }
+
             return false;
         }
 
@@ -304,7 +311,7 @@ public sealed partial class Tasklet
         InsertOnOwnThread();
         if (Wait == TaskletWait.Runnable)
         {
-            Scheduler.MakeCurrent(this);
+            Scheduler.MakeNext(this);
         }
     }
 
@@ -333,7 +340,7 @@ public sealed partial class Tasklet
             throw new InvalidOperationException(ErrorMessages.BindScheduled);
         }
 
-        if (Kind is TaskletKind.Main or TaskletKind.Foreign)
+        if (Kind == TaskletKind.Foreign || (Kind == TaskletKind.Main && unbinding))
         {
             throw new InvalidOperationException(unbinding ? ErrorMessages.UnbindMain : ErrorMessages.BindCurrent);
         }

@@ -310,8 +310,15 @@ public sealed partial class Tasklet
         if (cold.TempVal is Bomb bomb)
         {
             cold.TempVal = null;
-            SetBit(PendingBit, false);
+            SetBit(PendingBit, cold.HasPending);
             bomb.Raise();
+        }
+
+        if (cold.ReboundMainBody is { } body)
+        {
+            cold.ReboundMainBody = null;
+            SetBit(PendingBit, cold.HasPending);
+            _scheduler.RunReboundMain(body); // does not return
         }
 
         SetBit(PendingBit, false); // taken meanwhile by a cooperative operation (TakePendingFromAnyThread)

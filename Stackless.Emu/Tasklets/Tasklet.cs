@@ -277,6 +277,11 @@ public sealed partial class Tasklet
         ThrowIfNotOwnThread("Tasklet.SetAtomic");
         var old = Atomic;
         SetBit(AtomicBit, flag);
+        if (old && !flag)
+        {
+            _scheduler.FlushAtomicRemoteOf(this); // the remote operations of its atomic block take effect together now
+        }
+
         return old;
     }
 

@@ -58,6 +58,12 @@ internal sealed class TaskletCold
     /// <summary>Killers waiting for this tasklet to leave its I/O and run (their Kill or Throw returns after it).</summary>
     public List<Tasklet>? Joiners;
 
-    /// <summary>Whether something must be raised at the next resumption (a pending exception or a bomb in tempval).</summary>
-    public bool HasPending => PendingException is not null || TempVal is Bomb;
+    /// <summary>The new body of a main tasklet rebound while paused: it runs as main's code when main next resumes.</summary>
+    public Func<Task>? ReboundMainBody;
+
+    /// <summary>
+    /// Whether something must happen at the next resumption: a pending exception or a bomb in tempval is raised, a
+    /// rebound main runs its new body.
+    /// </summary>
+    public bool HasPending => PendingException is not null || TempVal is Bomb || ReboundMainBody is not null;
 }

@@ -137,7 +137,7 @@ public class ThreadTests
         Assert.Equal([thread.ThreadId], ranOn);
     });
 
-    [Fact(Skip = "Cannot hold: Stackless.atomic holds the GIL, so the other thread cannot run between the caller's insert() calls and run(); here threads run in parallel and an atomic block only binds its own thread, so the remote thread may run the first inserted tasklet before run() makes another one next (remote Run() does make its tasklet run next)")]
+    [Fact] // the remote operations of an atomic block take effect together, as under Stackless's GIL
     [StacklessTest(File, "TestRemoteSchedule.testRunOrder", "tasklet.insert", "tasklet.run", "stackless.atomic")]
     public void TestRunOrder() => RemoteThreads.AsTasklet(async () =>
     {

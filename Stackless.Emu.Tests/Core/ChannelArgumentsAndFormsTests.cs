@@ -64,6 +64,22 @@ public class ChannelArgumentsAndFormsTests
     });
 
     [Fact]
+    public void Scheduler_Run_in_a_soft_tasklet_says_as_Stackless_that_run_belongs_to_main() => Isolated.Run(() =>
+    {
+        var messages = new List<string>();
+        Tasklet.Spawn(() =>
+        {
+            messages.Add(Assert.Throws<InvalidOperationException>(Scheduler.Run).Message);
+            messages.Add(Assert.Throws<InvalidOperationException>(() => Scheduler.Run(TimeSpan.FromSeconds(1))).Message);
+            return Task.CompletedTask;
+        });
+        Scheduler.Run();
+        Assert.Equal(2, messages.Count);
+        Assert.All(messages, m => Assert.StartsWith("run() must be run from the main tasklet", m, StringComparison.Ordinal));
+        Assert.All(messages, m => Assert.Contains("await Scheduler.ScheduleAsync()", m, StringComparison.Ordinal));
+    });
+
+    [Fact]
     public void ReceiveAsync_used_by_a_hard_tasklet_completes_at_once_with_the_value() => Isolated.Run(() =>
     {
         // References: a value taken out of the tasklet's fields twice would come back null the second time.

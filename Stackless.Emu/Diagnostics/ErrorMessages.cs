@@ -59,6 +59,12 @@ internal static class ErrorMessages
     public const string ChannelAlreadyCompleted = ChannelClosed + ": the channel was already completed; use TryComplete() when several parties may complete it.";
     public const string OpenCompleted = "A completed channel cannot be reopened: Complete() is final, as in System.Threading.Channels. Use Close() and Open() for Stackless's reversible closing.";
 
+    /// <summary>The error <c>Scheduler.Run()</c> raises inside a soft tasklet (Stackless: run() from a tasklet other than main).</summary>
+    public const string RunInSoftTasklet =
+        "run() must be run from the main tasklet: Scheduler.Run() runs the tasklets from main's code (or a hard " +
+        "tasklet's), and a soft tasklet, an async method, cannot block in it. To let the other tasklets run from here, " +
+        "use 'await Scheduler.ScheduleAsync()'.";
+
     /// <summary>The error a synchronous form raises inside a soft tasklet.</summary>
     public static string SyncFormInSoftTasklet(string syncName, string asyncName) =>
         $"{syncName} cannot block inside a soft tasklet: a soft tasklet is an async method and suspends only at an await. " +

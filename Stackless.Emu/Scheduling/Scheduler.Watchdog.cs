@@ -82,7 +82,7 @@ public static partial class Scheduler
     private static Tasklet? RunWith(long limit, bool timeBased, bool threadBlock, bool soft, bool totalTimeout)
     {
         var scheduler = ThreadScheduler.Current;
-        var caller = scheduler.EnterSyncForm("Scheduler.Run()", "Scheduler.ScheduleAsync()");
+        var caller = scheduler.EnterRun();
         return scheduler.Run(new RunFrame
         {
             Caller = caller,

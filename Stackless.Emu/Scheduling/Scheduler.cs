@@ -15,7 +15,7 @@ public static partial class Scheduler
     public static void Run()
     {
         var scheduler = ThreadScheduler.Current;
-        var caller = scheduler.EnterSyncForm("Scheduler.Run()", "Scheduler.ScheduleAsync()");
+        var caller = scheduler.EnterRun();
         scheduler.ThrowIfOrphanedMainFlow();
         scheduler.Run(new RunFrame { Caller = caller });
     }

@@ -23,6 +23,19 @@ internal sealed partial class ThreadScheduler
         return caller;
     }
 
+    /// <summary>The caller of <c>Scheduler.Run()</c>: main or a hard tasklet; a soft tasklet is told that run() belongs to main.</summary>
+    public Tasklet EnterRun()
+    {
+        _ticks++;
+        var caller = Executing;
+        if (caller.Kind == TaskletKind.Soft)
+        {
+            throw new InvalidOperationException(ErrorMessages.RunInSoftTasklet);
+        }
+
+        return caller;
+    }
+
     /// <summary>The calling tasklet of an asynchronous form.</summary>
     public Tasklet EnterAsyncForm()
     {

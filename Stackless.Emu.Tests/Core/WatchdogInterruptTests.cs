@@ -36,6 +36,61 @@ public class WatchdogInterruptTests
     });
 
     [Fact]
+    public void A_tasklet_receiving_from_waiting_senders_without_suspending_is_interrupted_at_a_receive() => Isolated.Run(() =>
+    {
+        // With preference -1 a receive that finds a sender waiting goes on without switching: only the watchdog's check
+        // at the receive, a switch point like any channel operation, can interrupt the loop.
+        var channel = new Channel<int>();
+        var senders = Enumerable.Range(0, 20).Select(i => Tasklet.Spawn(async () => await channel.SendAsync(i))).ToList();
+        Scheduler.Run(); // every sender waits
+        Assert.Equal(20, channel.Balance);
+
+        var received = 0;
+        var receiver = Tasklet.Spawn(async () =>
+        {
+            while (true)
+            {
+                await channel.ReceiveAsync();
+                received++;
+            }
+        });
+
+        Assert.Same(receiver, Scheduler.Run(5));
+        Assert.InRange(received, 1, 10); // interrupted long before it took the twenty values
+        receiver.Kill();
+        foreach (var sender in senders.Where(s => s.Alive))
+        {
+            sender.Kill();
+        }
+    });
+
+    [Fact]
+    public void A_hard_tasklet_receiving_from_waiting_senders_is_interrupted_at_a_receive_too() => Isolated.Run(() =>
+    {
+        // Receives made by a hard tasklet tick and check too (ReceiveThreaded).
+        var channel = new Channel<int>();
+        var senders = Enumerable.Range(0, 20).Select(i => Tasklet.Spawn(async () => await channel.SendAsync(i))).ToList();
+        Scheduler.Run();
+        var received = 0;
+        var hard = Tasklet.SpawnHard(() =>
+        {
+            while (true)
+            {
+                channel.Receive();
+                received++;
+            }
+        });
+
+        Assert.Same(hard, Scheduler.Run(5));
+        Assert.InRange(received, 1, 10);
+        hard.Kill();
+        foreach (var sender in senders.Where(s => s.Alive))
+        {
+            sender.Kill();
+        }
+    });
+
+    [Fact]
     public void A_tasklet_that_switches_away_at_the_end_of_its_slice_is_not_interrupted() => Isolated.Run(() =>
     {
         // Each round: 4 preemption points and a schedule, the schedule being the 5th tick of the slice. The switch ends the

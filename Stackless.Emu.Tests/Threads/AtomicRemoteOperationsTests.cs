@@ -161,4 +161,53 @@ public class AtomicRemoteOperationsTests
         owner.Dispose();
         Assert.Equal([1], owner.Events);
     });
+
+    [Fact]
+    public void A_collecting_tasklet_that_ends_inside_its_atomic_block_hands_its_operations_over_as_it_ends() => Isolated.Run(() =>
+    {
+        using var owner = new ParkedOwner();
+        var t = owner.Tasklets;
+        bool? seenByTheNextTasklet = null;
+        Tasklet.Spawn(() =>
+        {
+            Tasklet.Current.SetAtomic(true);
+            t[1].Insert();
+            return Task.CompletedTask; // ends still atomic
+        });
+        Tasklet.Spawn(() =>
+        {
+            seenByTheNextTasklet = t[1].Scheduled;
+            return Task.CompletedTask;
+        });
+        Scheduler.Run();
+        Assert.True(seenByTheNextTasklet);
+        owner.Dispose();
+        Assert.Equal([1], owner.Events);
+    });
+
+    [Fact]
+    public void Operations_collected_by_a_tasklet_blocked_inside_its_atomic_block_go_out_once_nothing_can_run() => Isolated.Run(() =>
+    {
+        using var owner = new ParkedOwner();
+        var t = owner.Tasklets;
+        var channel = new Channel<int>();
+        var collector = Tasklet.Spawn(async () =>
+        {
+            Tasklet.Current.SetAtomic(true);
+            t[2].Insert();
+            await channel.ReceiveAsync(); // blocks, still atomic, while another tasklet can run: nothing goes out yet
+        });
+        bool? seenMeanwhile = null;
+        Tasklet.Spawn(() =>
+        {
+            seenMeanwhile = t[2].Scheduled;
+            return Task.CompletedTask;
+        });
+        Scheduler.Run(); // then the chain empties: this thread could wait for another, so the operations go out
+        Assert.False(seenMeanwhile);
+        Assert.True(t[2].Scheduled);
+        collector.Kill();
+        owner.Dispose();
+        Assert.Equal([2], owner.Events);
+    });
 }

@@ -131,6 +131,10 @@ public partial class Channel<T> : IEnumerable<T>, IAsyncEnumerable<T>
                 {
                     _channel.KeepWhileWaiting(caller, request, suspends);
                 }
+                else
+                {
+                    suspends = caller.Scheduler.AtChannelSwitchPoint(caller, suspends);
+                }
 
                 if (!suspends)
                 {

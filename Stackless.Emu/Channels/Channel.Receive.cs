@@ -39,15 +39,16 @@ public partial class Channel<T>
             return new ReceiveAwaitable<T>(caller, suspends: false);
         }
 
-        return new ReceiveAwaitable<T>(caller, ReceiveCore(caller));
+        return new ReceiveAwaitable<T>(caller, scheduler.AtChannelSwitchPoint(caller, ReceiveCore(caller)));
     }
 
     /// <summary>Receives on the own thread of a main or hard tasklet; leaves the value in its fields unless <paramref name="consume"/>.</summary>
     private T ReceiveThreaded(Tasklet caller, bool consume = true)
     {
-        if (ReceiveCore(caller))
+        var scheduler = caller.Scheduler;
+        if (scheduler.AtChannelSwitchPoint(caller, ReceiveCore(caller)))
         {
-            caller.Scheduler.Drive(caller, exiting: false);
+            scheduler.Drive(caller, exiting: false);
         }
 
         caller.ThrowIfPending();

@@ -27,6 +27,15 @@ internal sealed partial class ThreadScheduler
         }
     }
 
+    /// <summary>
+    /// The watchdog's check after a receive of <paramref name="caller"/> (sends, schedules and switches make it in
+    /// <see cref="SuspendSync"/>/<see cref="SuspendAsync"/>): a receive is a switch point like any channel operation, so a
+    /// tasklet that keeps receiving from waiting senders without ever suspending is still interrupted.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public bool AtChannelSwitchPoint(Tasklet caller, bool mustSuspend) =>
+        _watchdog is null ? mustSuspend : AtSwitchPoint(caller, mustSuspend);
+
     /// <summary>An explicit switch point that switches only when the watchdog interrupts the caller.</summary>
     public bool PreemptionPointCore(Tasklet caller)
     {

@@ -208,7 +208,7 @@ public sealed partial class Tasklet
         set
         {
             ThrowIfNotOwnThread("Tasklet.BlockTrap");
-            SetBit(BlockTrapBit, value);
+            SetFlag(BlockTrapBit, value);
         }
     }
 
@@ -258,7 +258,7 @@ public sealed partial class Tasklet
         if (value is not null || _cold is not null)
         {
             Cold.TempVal = value;
-            SetBit(PendingBit, _cold!.HasPending);
+            SetFlag(PendingBit, _cold!.HasPending);
         }
     }
 
@@ -276,7 +276,7 @@ public sealed partial class Tasklet
     {
         ThrowIfNotOwnThread("Tasklet.SetAtomic");
         var old = Atomic;
-        SetBit(AtomicBit, flag);
+        SetFlag(AtomicBit, flag);
         if (old && !flag)
         {
             _scheduler.FlushAtomicRemoteOf(this); // the remote operations of its atomic block take effect together now
@@ -291,7 +291,7 @@ public sealed partial class Tasklet
     {
         ThrowIfNotOwnThread("Tasklet.SetIgnoreNesting");
         var old = IgnoreNesting;
-        SetBit(IgnoreNestingBit, flag);
+        SetFlag(IgnoreNestingBit, flag);
         return old;
     }
 
@@ -336,7 +336,7 @@ public sealed partial class Tasklet
             if (value is not null || _cold is not null)
             {
                 Cold.PendingException = value;
-                SetBit(PendingBit, _cold!.HasPending);
+                SetFlag(PendingBit, _cold!.HasPending);
             }
         }
     }
@@ -400,6 +400,26 @@ public sealed partial class Tasklet
     private string DebuggerDisplay => ToString();
 
     private void SetBit(int bit, bool on) => _bits = on ? _bits | bit : _bits & ~bit;
+
+    /// <summary>
+    /// Sets a flag from the tasklet's own thread while the tasklet may wait in a channel: a partner on another thread
+    /// writes the waiter's bits (its wait state, its value) under the channel's lock as it serves it, so the flag is
+    /// written under that lock too, or one of the two writes could be lost. Otherwise a plain write.
+    /// </summary>
+    private void SetFlag(int bit, bool on)
+    {
+        if ((_bits & WaitMask) == (int)TaskletWait.Channel && _waitOn is { } channel)
+        {
+            lock (channel) // the lock a shared channel's operations take (Channel.SharedLock)
+            {
+                SetBit(bit, on);
+            }
+
+            return;
+        }
+
+        SetBit(bit, on);
+    }
 
     /// <summary>The debugger's view of a tasklet: its state and what it waits on.</summary>
     private sealed class TaskletDebugView(Tasklet tasklet)

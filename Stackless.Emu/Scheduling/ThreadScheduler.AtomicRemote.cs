@@ -7,17 +7,11 @@ internal sealed partial class ThreadScheduler
     // Remote operations inside an atomic block. In Stackless an atomic tasklet keeps the GIL, so another thread cannot
     // run between its insert(), remove() and run() calls on that thread's tasklets: it sees them all at once
     // (TestRemoteSchedule.testRunOrder). Here threads run in parallel, so the operations that do not wait (Insert,
-    // Remove, Setup, Run of a tasklet of another thread) made while this thread's executing tasklet is atomic are
-    // collected, and each owner gets its share as one item, applied in order with nothing of its own in between. They
-    // are handed over when the collecting tasklet leaves atomic or ends, and before this thread could wait for another
-    // (its last runnable tasklet blocks, its runnable chain empties, it parks, or it makes a remote operation that
-    // waits), which would otherwise deadlock.
-
-    /// <summary>The collected operations, in call order; null when none is pending.</summary>
-    private List<(Tasklet Target, Action<Tasklet> Operation)>? _atomicRemote;
-
-    /// <summary>The atomic tasklet whose block collects <see cref="_atomicRemote"/>.</summary>
-    private Tasklet? _atomicRemoteCollector;
+    // Remove, Setup, Run, Kill and Throw of another thread's tasklet) made while this thread's executing tasklet is
+    // atomic are collected, and each owner gets its share as one item, applied in order with nothing of its own in
+    // between. They are handed over when the collecting tasklet leaves atomic or ends, and before this thread could wait
+    // for another (its last runnable tasklet blocks, its runnable chain empties, it parks, or it makes a remote
+    // operation that waits), which would otherwise deadlock.
 
     /// <summary>
     /// Collects <paramref name="operation"/> on <paramref name="target"/>, a tasklet of another thread, if the executing

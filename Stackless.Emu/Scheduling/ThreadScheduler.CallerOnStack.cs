@@ -18,9 +18,6 @@ internal sealed partial class ThreadScheduler
     /// <summary>How far below the Drive frame a soft step's channel operation is recognized (within the guaranteed stack).</summary>
     private const nuint DriveStackWindow = 16 * 1024;
 
-    /// <summary>The address of a local of the running Drive frame on the driving thread; 0 when none is recorded.</summary>
-    private nuint _driveStackTop;
-
     /// <summary>Records <paramref name="mark"/>, the address of a local of the running Drive frame, if enough stack lies below it.</summary>
     private void MarkDriveStack(nuint mark) => _driveStackTop = RuntimeHelpers.TryEnsureSufficientExecutionStack() ? mark : 0;
 

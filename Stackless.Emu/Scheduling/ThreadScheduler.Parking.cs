@@ -9,15 +9,6 @@ internal sealed partial class ThreadScheduler
     // The owner pays for this only when it sleeps; its running path is unchanged. A thread that is running is reached by
     // posting to its inbox, as before.
 
-    /// <summary>Guards <see cref="_parked"/> and every operation other threads apply directly while the owner is parked.</summary>
-    private readonly object _parkLock = new();
-
-    /// <summary>Whether the owner thread is parked (sleeping for its inbox or in <c>Scheduler.ParkThread</c>).</summary>
-    private bool _parked;
-
-    /// <summary>Set once the owner thread has been seen ended.</summary>
-    private volatile bool _ownerEnded;
-
     /// <summary>
     /// Whether the thread of this scheduler has ended (Stackless: its tasklets have no thread state). Cheap on the owner
     /// thread (it is alive); elsewhere it asks the thread once and remembers an end.

@@ -11,12 +11,6 @@ internal sealed partial class ThreadScheduler
     // sender stays blocked with its error; nothing is taken from it. The channel names the blocker as it empties the
     // chain; the loop's very next dispatch, if it revives main, hands the bomb over (a later one is another event).
 
-    /// <summary>The sender whose block just emptied the runnable chain while it carries an error, or null.</summary>
-    private Tasklet? _blockedWithError;
-
-    /// <summary>The value of <see cref="_dispatched"/> when <see cref="_blockedWithError"/> was noted.</summary>
-    private long _blockedWithErrorAt;
-
     /// <summary>
     /// Notes that <paramref name="sender"/>, which carries an error for its receiver, has just blocked and emptied the
     /// runnable chain: if main is revived at the next dispatch, it gets the error (see above).

@@ -9,9 +9,6 @@ internal sealed partial class ThreadScheduler
     // thread (a tasklet of that thread made runnable there) is not trapped, as in Stackless. The operations test the level
     // only behind RareWork (HasRareWork), so it costs nothing while it is 0.
 
-    /// <summary>The switch trap level; switches raise while it is not 0.</summary>
-    private int _switchTrap;
-
     /// <summary>Adds <paramref name="delta"/> to the switch trap level and returns the previous level.</summary>
     public int AdjustSwitchTrap(int delta)
     {

@@ -14,12 +14,6 @@ internal sealed partial class ThreadScheduler
     /// <summary>How often a hard tasklet waiting for the baton checks that its scheduler's thread is alive.</summary>
     private const int OwnerEndPollMilliseconds = 200;
 
-    /// <summary>Held by the hard tasklet that is ending after its scheduler's thread ended, until its thread finishes.</summary>
-    private readonly object _threadEndLock = new();
-
-    /// <summary>The hard tasklet that holds <see cref="_threadEndLock"/>.</summary>
-    private Tasklet? _threadEndTaker;
-
     /// <summary>
     /// Blocks the calling thread until <paramref name="self"/> holds the baton again. False when instead the thread of
     /// this scheduler ended while <paramref name="self"/>, a hard tasklet, waited: it now holds the scheduler alone, with

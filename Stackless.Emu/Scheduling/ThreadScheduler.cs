@@ -135,7 +135,7 @@ internal sealed partial class ThreadScheduler
     /// <summary>True while this thread is an idle <see cref="SchedulerThread"/> waiting for posts.</summary>
     private volatile bool _idle;
 
-    // ---- hooks -------------------------------------------------------------------------------------------------
+    // ---- hooks --------------------------------------------------------------------------------------------------
 
     private Action<Tasklet?, Tasklet?>? _scheduleCallback;
 
@@ -154,11 +154,56 @@ internal sealed partial class ThreadScheduler
     /// <summary>Whether main's flow carries this scheduler's mark (ThreadScheduler.Orphans.cs).</summary>
     private bool _mainFlowMarked;
 
-    // ---- the stall detector's samples (ThreadScheduler.Stalls.cs; written by the detector's timer thread) ----------
+    // ---- the stall detector's samples (ThreadScheduler.Stalls.cs; written by the detector's timer thread) -------
 
     private long _stallSample = -1;
     private long _stallSince;
     private bool _stallReported;
+
+    // ---- remote operations of an atomic block (ThreadScheduler.AtomicRemote.cs) ---------------------------------
+
+    /// <summary>The collected operations, in call order; null when none is pending.</summary>
+    private List<(Tasklet Target, Action<Tasklet> Operation)>? _atomicRemote;
+
+    /// <summary>The atomic tasklet whose block collects <see cref="_atomicRemote"/>.</summary>
+    private Tasklet? _atomicRemoteCollector;
+
+    // ---- the caller on the stack (ThreadScheduler.CallerOnStack.cs) ---------------------------------------------
+
+    /// <summary>The address of a local of the running Drive frame on the driving thread; 0 when none is recorded.</summary>
+    private nuint _driveStackTop;
+
+    // ---- parking (ThreadScheduler.Parking.cs) -------------------------------------------------------------------
+
+    /// <summary>Guards <see cref="_parked"/> and every operation other threads apply directly while the owner is parked.</summary>
+    private readonly object _parkLock = new();
+
+    /// <summary>Whether the owner thread is parked (sleeping for its inbox or in <c>Scheduler.ParkThread</c>).</summary>
+    private bool _parked;
+
+    /// <summary>Set once the owner thread has been seen ended.</summary>
+    private volatile bool _ownerEnded;
+
+    // ---- reviving main with a blocked sender's error (ThreadScheduler.ReviveMain.cs) ----------------------------
+
+    /// <summary>The sender whose block just emptied the runnable chain while it carries an error, or null.</summary>
+    private Tasklet? _blockedWithError;
+
+    /// <summary>The value of <see cref="_dispatched"/> when <see cref="_blockedWithError"/> was noted.</summary>
+    private long _blockedWithErrorAt;
+
+    // ---- the switch trap (ThreadScheduler.SwitchTrap.cs) --------------------------------------------------------
+
+    /// <summary>The switch trap level; switches raise while it is not 0.</summary>
+    private int _switchTrap;
+
+    // ---- the end of the scheduler's thread (ThreadScheduler.ThreadEnd.cs) ---------------------------------------
+
+    /// <summary>Held by the hard tasklet that is ending after its scheduler's thread ended, until its thread finishes.</summary>
+    private readonly object _threadEndLock = new();
+
+    /// <summary>The hard tasklet that holds <see cref="_threadEndLock"/>.</summary>
+    private Tasklet? _threadEndTaker;
 
     // ---- counters (ThreadScheduler.Counters.cs) -----------------------------------------------------------------
     // Plain fields, written only by the baton holder (no Interlocked, no lock); the metrics read them from any thread.
@@ -275,7 +320,7 @@ internal sealed partial class ThreadScheduler
     /// <summary>Whether any rarely needed work is set (one field test, for the operations' rare checks).</summary>
     public bool HasRareWork => _rare != 0;
 
-    // ---- runnable chain -------------------------------------------------------------------------------
+    // ---- runnable chain -----------------------------------------------------------------------------------------
 
     /// <summary>Appends <paramref name="tasklet"/> at the end of the round (just before the current tasklet).</summary>
     public void AppendRunnable(Tasklet tasklet)
@@ -319,7 +364,7 @@ internal sealed partial class ThreadScheduler
     public static bool IsOnlyRunnable(Tasklet tasklet) =>
         tasklet.Wait == TaskletWait.Runnable && tasklet.NextLink == tasklet;
 
-    // ---- alive list ---------------------------------------------------------------------------------------
+    // ---- alive list ---------------------------------------------------------------------------------------------
 
     /// <summary>Adds a tasklet that became alive to the alive list.</summary>
     public void RememberAlive(Tasklet tasklet)

@@ -32,23 +32,24 @@ public sealed partial class Tasklet
     /// Has this tasklet's own scheduler perform <paramref name="operation"/>, which the caller does not wait for: at once
     /// while that thread waits (parked, idle in its scheduler) or has ended, otherwise shortly. Inside an atomic block of
     /// the caller it is collected and handed over with the block's other remote operations, applied together
-    /// (ThreadScheduler.AtomicRemote.cs); returns whether it was collected.
+    /// (ThreadScheduler.AtomicRemote.cs). Returns whether it was applied at once.
     /// </summary>
     private bool ApplyOnOwnThreadSoon(Action<Tasklet> operation)
     {
         var caller = ThreadScheduler.Current;
         if (caller.TryDeferRemote(this, operation))
         {
-            return true;
+            return false;
         }
 
         // Threads that operate on each other's tasklets can wake each other: one group for the deadlock rule.
         SchedulerRegistry.Join(caller, _scheduler);
-        if (!_scheduler.TryApplyWhileParked(this, operation))
+        if (_scheduler.TryApplyWhileParked(this, operation))
         {
-            _scheduler.PostAction(() => operation(this));
+            return true;
         }
 
+        _scheduler.PostAction(() => operation(this));
         return false;
     }
 

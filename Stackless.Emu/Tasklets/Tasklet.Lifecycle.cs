@@ -97,11 +97,9 @@ public sealed partial class Tasklet
             }
 
             CheckCanSetup();
-            var alive = Alive;
-            ApplyOnOwnThreadSoon(static t => t.SetupOnOwnThread());
-            if (!alive)
+            if (!ApplyOnOwnThreadSoon(static t => t.SetupOnOwnThread()))
             {
-                _bits |= AliveBit; // alive from now on, as in Stackless, also while its own thread has yet to schedule it
+                _bits |= AliveBit; // alive from now on, as in Stackless; its own thread schedules it (not set up: in no chain)
             }
 
             return this;

@@ -64,6 +64,39 @@ public class ChannelArgumentsAndFormsTests
     });
 
     [Fact]
+    public void A_hard_tasklet_is_the_current_tasklet_of_its_synchronous_forms_and_a_killed_sender_lets_its_value_go() => Isolated.Run(() =>
+    {
+        var channel = new Channel<object>();
+        Tasklet? seen = null;
+        var hard = Tasklet.SpawnHard(() =>
+        {
+            seen = Tasklet.Current; // the executing tasklet is the hard one, not main
+            Assert.Equal("from main", channel.Receive());
+        });
+        channel.Send("from main");
+        Scheduler.Run();
+        Assert.Same(hard, seen);
+        Assert.False(seen!.IsMain);
+
+        var (value, deadSender) = SendAndKill(channel);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.False(value.IsAlive); // the dead sender, still referenced here, holds no reference to what it was sending
+        Assert.False(deadSender.Alive);
+        Assert.Contains("Scheduler of thread", Scheduler.Describe(), StringComparison.Ordinal);
+    });
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (WeakReference Value, Tasklet Sender) SendAndKill(Channel<object> channel)
+    {
+        var payload = new object();
+        var sender = Tasklet.Spawn(async () => await channel.SendAsync(payload));
+        Scheduler.Run(); // it waits with the payload in its fields
+        sender.Kill();
+        return (new WeakReference(payload), sender);
+    }
+
+    [Fact]
     public void Scheduler_Run_in_a_soft_tasklet_says_as_Stackless_that_run_belongs_to_main() => Isolated.Run(() =>
     {
         var messages = new List<string>();

@@ -277,6 +277,62 @@ public class WatchdogInterruptTests
         looper.Kill();
     });
 
+    [Fact]
+    public void Every_interrupt_hard_or_soft_is_counted_once() => Isolated.Run(() =>
+    {
+        var scheduler = ThreadScheduler.Current;
+        var before = scheduler.ReadCounters().WatchdogInterrupts;
+        var looper = Tasklet.Spawn(async () =>
+        {
+            while (true)
+            {
+                await Scheduler.PreemptionPointAsync();
+            }
+        });
+        Assert.Same(looper, Scheduler.Run(5)); // hard
+        Assert.Equal(before + 1, scheduler.ReadCounters().WatchdogInterrupts);
+        looper.Kill();
+
+        var scheduling = Tasklet.Spawn(async () =>
+        {
+            while (true)
+            {
+                await Scheduler.ScheduleAsync();
+            }
+        });
+        Tasklet.Spawn(() => Task.CompletedTask);
+        Assert.Null(Scheduler.Run(3, soft: true)); // soft: at a voluntary switch, returns nothing
+        Assert.Equal(before + 2, scheduler.ReadCounters().WatchdogInterrupts);
+        scheduling.Kill();
+        Scheduler.Run();
+    });
+
+    [Fact]
+    public void A_tasklet_under_the_switch_trap_is_never_interrupted() => Isolated.Run(() =>
+    {
+        var passed = 0;
+        var trapped = Tasklet.Spawn(async () =>
+        {
+            Scheduler.SwitchTrap(1);
+            try
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    await Scheduler.PreemptionPointAsync(); // far past the slice: an interrupt would be a switch
+                    passed++;
+                }
+            }
+            finally
+            {
+                Scheduler.SwitchTrap(-1);
+            }
+        });
+
+        Assert.Null(Scheduler.Run(5)); // it ran to its end
+        Assert.Equal(20, passed);
+        Assert.False(trapped.Alive);
+    });
+
     private static Func<Task> Alternate(string name, List<string> log) => async () =>
     {
         for (var i = 0; i < 3; i++)

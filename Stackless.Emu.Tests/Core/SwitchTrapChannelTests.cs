@@ -77,4 +77,26 @@ public class SwitchTrapChannelTests
     [InlineData(0, true, true)]
     public void A_receive_from_a_waiting_sender_is_refused_exactly_when_it_would_switch(int preference, bool scheduleAll, bool refused) =>
         Isolated.Run(() => Assert.Equal(refused, Refused(send: false, preference, scheduleAll)));
+
+    [Fact]
+    public void A_schedule_alone_in_the_round_switches_nowhere_and_is_not_refused() => Isolated.Run(() =>
+    {
+        var rounds = 0;
+        var alone = Tasklet.Spawn(async () =>
+        {
+            Scheduler.SwitchTrap(1);
+            try
+            {
+                await Scheduler.ScheduleAsync(); // main floats in Run(): nobody else to switch to
+                rounds++;
+            }
+            finally
+            {
+                Scheduler.SwitchTrap(-1);
+            }
+        });
+        Scheduler.Run();
+        Assert.Equal(1, rounds);
+        Assert.False(alone.Alive);
+    });
 }

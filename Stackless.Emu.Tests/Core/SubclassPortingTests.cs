@@ -53,6 +53,38 @@ public class SubclassPortingTests
         }
     }
 
+    [PickleByFields]
+    private sealed class PrefixingChannel
+    {
+        private readonly Channel<string> _inner = new();
+        private readonly string _prefix;
+
+        public PrefixingChannel(string prefix) => _prefix = prefix;
+
+        public Channel<string> Inner => _inner;
+
+        public async TaskletFrame<string> ReceiveAsync() => _prefix + await _inner.ReceiveAsync();
+    }
+
+    [Fact]
+    public void A_picklable_wrapper_lets_a_tasklet_waiting_in_it_be_pickled_and_restored() => Isolated.Run(() =>
+    {
+        var wrapper = new PrefixingChannel("got ");
+        var received = new List<string>();
+        var waiting = Tasklet.SpawnFrame(async () => received.Add(await wrapper.ReceiveAsync()));
+        Scheduler.Run();
+        Assert.True(waiting.Blocked);
+
+        var options = new PickleOptions().AllowAssemblyOf<SubclassPortingTests>();
+        var copy = Tasklet.Load(waiting.Dump(options), options); // the wrapper and its channel are copied with it
+        Assert.True(copy.Blocked);
+        copy.Kill();
+
+        wrapper.Inner.Send("x"); // the original still works
+        Scheduler.Run();
+        Assert.Equal(["got x"], received);
+    });
+
     [Fact]
     public void A_class_owning_its_tasklet_is_found_from_the_current_tasklet() => Isolated.Run(() =>
     {

@@ -241,19 +241,23 @@ public class ChannelArgumentsAndFormsTests
     {
         var channel = new Channel<object?>();
         var returned = new List<bool>(); // whether each awaitable was complete when SendAsync returned
+        using var recorded = new SemaphoreSlim(0);
         var sends = Task.Run(async () =>
         {
             var send = channel.SendAsync("value");
-            returned.Add(send.IsCompleted);
+            returned.Add(send.IsCompleted); // nobody receives before this is recorded
+            recorded.Release();
             await send;
             var error = channel.SendExceptionAsync(new InvalidTimeZoneException("sent"));
             returned.Add(error.IsCompleted);
+            recorded.Release();
             await error;
         });
 
-        Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, Stress.HangGuard)); // waiting, its thread free
+        Assert.True(recorded.Wait(Stress.HangGuard)); // SendAsync returned: the pool thread is free while it waits
+        Assert.Equal(1, channel.Balance);
         Assert.Equal("value", channel.Receive());
-        Assert.True(SpinWait.SpinUntil(() => channel.Balance == 1, Stress.HangGuard));
+        Assert.True(recorded.Wait(Stress.HangGuard));
         Assert.Equal("sent", Assert.Throws<InvalidTimeZoneException>(() => channel.Receive()).Message);
         Assert.True(sends.Wait(Stress.HangGuard));
         Assert.Equal([false, false], returned);

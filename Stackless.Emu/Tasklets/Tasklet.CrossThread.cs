@@ -20,12 +20,19 @@ public sealed partial class Tasklet
         }
     }
 
-    /// <summary>Has this tasklet's own scheduler perform <paramref name="operation"/> on it, shortly.</summary>
+    /// <summary>
+    /// Has this tasklet's own scheduler perform <paramref name="operation"/> on it, shortly; inside an atomic block of the
+    /// caller it is collected with the block's other remote operations (ThreadScheduler.AtomicRemote.cs).
+    /// </summary>
     private void PostToOwnThread(Action<Tasklet> operation)
     {
-        // Threads that operate on each other's tasklets can wake each other: one group for the deadlock rule.
-        SchedulerRegistry.Join(ThreadScheduler.Current, _scheduler);
-        _scheduler.PostAction(() => operation(this));
+        var caller = ThreadScheduler.Current;
+        if (!caller.TryDeferRemote(this, operation))
+        {
+            // Threads that operate on each other's tasklets can wake each other: one group for the deadlock rule.
+            SchedulerRegistry.Join(caller, _scheduler);
+            _scheduler.PostAction(() => operation(this));
+        }
     }
 
     /// <summary>

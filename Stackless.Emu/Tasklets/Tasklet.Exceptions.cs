@@ -181,10 +181,7 @@ public sealed partial class Tasklet
         {
             // A tasklet of another thread is interrupted by its own scheduler; the caller goes on (Stackless's interthread
             // kill). Inside an atomic block it comes with the block's other remote operations, in order.
-            if (!caller.Scheduler.TryDeferRemote(this, t => t.Interrupt(exception)))
-            {
-                PostToOwnThread(t => t.Interrupt(exception));
-            }
+            PostToOwnThread(t => t.Interrupt(exception));
 
             return false;
         }

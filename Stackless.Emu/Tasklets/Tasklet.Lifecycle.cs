@@ -265,10 +265,7 @@ public sealed partial class Tasklet
 
             // Stackless makes a tasklet of another thread run next there; the caller goes on.
             CheckRunnable();
-            if (!caller.Scheduler.TryDeferRemote(this, static t => t.RunNextOnOwnThread()))
-            {
-                PostToOwnThread(static t => t.RunNextOnOwnThread());
-            }
+            PostToOwnThread(static t => t.RunNextOnOwnThread());
 
             return false;
         }

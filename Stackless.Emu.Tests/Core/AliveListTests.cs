@@ -60,8 +60,62 @@ public class AliveListTests
         var report = Scheduler.Describe();
         Assert.DoesNotContain("first", report, StringComparison.Ordinal);
         Assert.Contains("second", report, StringComparison.Ordinal);
+        Assert.Contains(Environment.NewLine + "  " + b, report, StringComparison.Ordinal); // one indented line per tasklet
         b.Kill();
     });
+
+    [Fact]
+    public void A_full_list_is_listed_whole() => Isolated.Run(() =>
+    {
+        var tasklets = Enumerable.Range(0, 16).Select(_ => Paused()).ToList(); // exactly the list's first capacity
+        Assert.Equal([Scheduler.Main, .. tasklets], Scheduler.AliveTasklets());
+        Assert.Equal(18, Scheduler.Describe().Split(Environment.NewLine).Length); // the header, then main and each tasklet on a line
+
+        tasklets[^1].Kill(); // the last slot of the full list is given back ...
+        tasklets[^1] = Paused(); // ... and taken again
+        Assert.Equal([Scheduler.Main, .. tasklets], Scheduler.AliveTasklets());
+        foreach (var tasklet in tasklets)
+        {
+            tasklet.Kill();
+        }
+    });
+
+    [Fact]
+    public void Dead_tasklets_are_not_retained_after_the_list_is_compacted() => Isolated.Run(() =>
+    {
+        var moved = CompactThenKillTheMoved();
+        Tasklet.Spawn(() => Task.CompletedTask); // the last tasklet to run is remembered for the schedule callback
+        Scheduler.Run();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(moved, w => Assert.False(w.IsAlive, "a dead tasklet is still referenced by the scheduler's alive list"));
+    });
+
+    /// <summary>
+    /// Fills the list (16 slots), kills the first 9, so the next tasklet compacts it (fewer than half alive), then kills
+    /// the 7 tasklets the compaction moved to the front; returns weak references to those 7.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static List<WeakReference> CompactThenKillTheMoved()
+    {
+        var tasklets = Enumerable.Range(0, 16).Select(_ => Paused()).ToList();
+        foreach (var tasklet in tasklets.Take(9))
+        {
+            tasklet.Kill();
+        }
+
+        var newcomer = Paused(); // compacts: the 7 alive move to slots 0-6, the newcomer takes slot 7
+        var moved = tasklets.Skip(9).ToList();
+        Assert.Equal([Scheduler.Main, .. moved, newcomer], Scheduler.AliveTasklets());
+        foreach (var tasklet in moved)
+        {
+            tasklet.Kill();
+        }
+
+        newcomer.Kill();
+        return moved.Select(t => new WeakReference(t)).ToList();
+    }
 
     /// <summary>An alive, paused tasklet that has started (it waits in a schedule_remove).</summary>
     private static Tasklet Paused()

@@ -102,6 +102,21 @@ public class MisuseAndContextTests
 public class StallDetectorTests
 {
     [Fact]
+    public void A_first_sample_never_reports_a_stall_whatever_the_count_it_finds() => Isolated.Run(() =>
+    {
+        // The check compares a scheduler's progress with its previous sample; a scheduler never sampled before has none
+        // to compare with, so its first sample starts the clock, even when the loop has turned exactly once so far.
+        var scheduler = ThreadScheduler.Current;
+        Scheduler.Run(); // nothing to run: one turn of the loop
+        Assert.Equal(1, scheduler.DispatchedSteps);
+        var waiting = Tasklet.Spawn(() => Task.CompletedTask); // work waits, and the loop makes no progress
+        Assert.Null(scheduler.CheckStall(now: 1_000_000, threshold: 1));
+        Assert.NotNull(scheduler.CheckStall(now: 1_000_002, threshold: 1)); // no progress since the first sample: a stall
+        Scheduler.Run();
+        Assert.False(waiting.Alive);
+    });
+
+    [Fact]
     public void The_stall_detector_names_a_tasklet_whose_step_blocks_on_Result() => Isolated.Run(() =>
     {
         var reports = new List<string>();

@@ -1,3 +1,4 @@
+using Nito.AsyncEx;
 using Stackless.Emu.Tests.Infrastructure;
 
 namespace Stackless.Emu.Tests.Edge;
@@ -110,5 +111,30 @@ public class SynchronizationContextTests
         worker.SynchronizationContext.Post(_ => ranOn.SetResult(Environment.CurrentManagedThreadId), null);
         Assert.Equal(worker.ThreadId, Scheduler.WaitFor(ranOn.Task));
         Assert.Equal(worker.ThreadId, worker.SynchronizationContext.ThreadId);
+    });
+
+    [Fact]
+    public void Code_under_a_foreign_context_on_a_thread_of_its_own_awaits_a_channel_without_blocking_the_thread() => Isolated.Run(() =>
+    {
+        // Not a thread-pool thread, no tasklets: the thread's own loop (AsyncContext here) must keep running while the
+        // receive waits, so the operation completes asynchronously instead of driving a scheduler on that thread.
+        var channel = new Channel<int>();
+        var called = new ManualResetEventSlim();
+        var received = 0;
+        Exception? error = null;
+        var consumer = new Thread(() => error = Record.Exception(() => AsyncContext.Run(async () =>
+        {
+            var receive = channel.ReceiveAsync();
+            called.Set();
+            received = await receive;
+        })));
+        consumer.Start();
+        Assert.True(SpinWait.SpinUntil(() => called.IsSet || !consumer.IsAlive, Isolated.Timeout));
+        Assert.True(called.IsSet, $"the receive blocked or failed on its thread: {error}");
+        Assert.True(SpinWait.SpinUntil(() => channel.Balance == -1, Isolated.Timeout));
+        channel.Send(7);
+        consumer.Join();
+        Assert.Null(error);
+        Assert.Equal(7, received);
     });
 }

@@ -10,6 +10,9 @@ internal sealed partial class ThreadScheduler
     // corrupt. The gauges do not count main tasklets (the threads' own code) or the stand-ins of code outside the tasklet
     // world.
 
+    /// <summary>Turns of the dispatch loop so far (each dispatches a step, passes the baton or handles an empty chain); readable from any thread.</summary>
+    public long DispatchedSteps => Volatile.Read(ref _dispatched);
+
     /// <summary>Counts a channel operation started by a caller on this thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CountChannelOperation() => _channelOperations++;

@@ -377,6 +377,7 @@ internal sealed partial class ThreadScheduler
             }
 
             // ... but none is live: nobody can ever serve it.
+            // Stryker disable once Equality : a tasklet waiting in a channel has direction -1 or +1, never 0: < 0 and <= 0 agree
             var message = wakeup.WaitDirection < 0 ? ErrorMessages.MainReceivingNoSender : ErrorMessages.MainSendingNoReceiver;
             RaiseIn(wakeup, CountDeadlock(new DeadlockException(message, DescribeTasklets())));
             return;
@@ -450,7 +451,7 @@ internal sealed partial class ThreadScheduler
             AfterSoftStepWithoutResume(tasklet);
         }
 
-        if (_rare != 0 && (_rare & (int)RareWork.RestorableWaiters) != 0)
+        if (_restorableWaiters is not null)
         {
             NotifyRestorableWaiters();
         }
@@ -465,6 +466,7 @@ internal sealed partial class ThreadScheduler
         if (tasklet.TryGetBodyOutcome(out var error))
         {
             FinishTasklet(tasklet, error);
+            // Stryker disable once Statement : equivalent, the next test returns for a finished tasklet too (its wait is None)
             return;
         }
 

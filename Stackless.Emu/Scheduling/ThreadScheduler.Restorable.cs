@@ -8,7 +8,6 @@ internal sealed partial class ThreadScheduler
         if (!waiter.Check())
         {
             (_restorableWaiters ??= []).Add(waiter);
-            SetRare(RareWork.RestorableWaiters, on: true);
         }
     }
 
@@ -21,7 +20,6 @@ internal sealed partial class ThreadScheduler
             if (waiters.Count == 0)
             {
                 _restorableWaiters = null;
-                SetRare(RareWork.RestorableWaiters, on: false);
             }
         }
     }

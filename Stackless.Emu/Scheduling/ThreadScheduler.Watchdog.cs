@@ -51,6 +51,8 @@ internal sealed partial class ThreadScheduler
     private bool AtSwitchPoint(Tasklet caller, bool mustSuspend, bool voluntary = true)
     {
         var frame = _watchdog!;
+        // Stryker disable once Logical : equivalent, no switch point is reached between an interrupt (or the Run() caller's
+        // death) and the Run() caller's return, and the Run() caller itself reaches none while it runs the scheduler
         if (caller == frame.Caller || frame.Interrupted is not null || !frame.Caller.Alive || SwitchTrapped)
         {
             return mustSuspend;
@@ -95,6 +97,7 @@ internal sealed partial class ThreadScheduler
             return mustSuspend;
         }
 
+        // Stryker disable once Boolean : equivalent, the frame now has its interrupted tasklet and is never checked again
         frame.SoftInterruptPending = false;
         frame.Interrupted = next;
         CountWatchdogInterrupt(next);

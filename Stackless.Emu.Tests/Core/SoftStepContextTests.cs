@@ -1,0 +1,84 @@
+using Stackless.Emu.Tests.Infrastructure;
+
+namespace Stackless.Emu.Tests.Core;
+
+/// <summary>
+/// What a soft tasklet's step runs under: the scheduler's synchronization context (so code that captures
+/// SynchronizationContext.Current comes back to the scheduler), its own execution context (AsyncLocal values it set
+/// stay its own across its steps and do not leak into other tasklets), and what a step that throws does (it ends its
+/// tasklet, and the error goes to main like any tasklet error).
+/// </summary>
+public class SoftStepContextTests
+{
+    [Fact]
+    public void A_soft_step_runs_under_the_schedulers_synchronization_context() => Isolated.Run(() =>
+    {
+        var before = SynchronizationContext.Current;
+        SynchronizationContext? frameSaw = null;
+        SynchronizationContext? frameSawAfterSwitch = null;
+        var frame = Tasklet.SpawnFrame(Body);
+        Scheduler.Run();
+        Assert.Same(Scheduler.SynchronizationContext, frameSaw);
+        Assert.Same(Scheduler.SynchronizationContext, frameSawAfterSwitch);
+        Assert.Same(before, SynchronizationContext.Current); // main's own is back once Run() returns
+        Assert.False(frame.Alive);
+
+        async TaskletFrame Body()
+        {
+            frameSaw = SynchronizationContext.Current;
+            await Scheduler.ScheduleAsync();
+            frameSawAfterSwitch = SynchronizationContext.Current;
+        }
+    });
+
+    [Fact]
+    public void An_AsyncLocal_set_in_a_step_stays_the_tasklets_own_across_its_steps() => Isolated.Run(() =>
+    {
+        var local = new AsyncLocal<string?>();
+        string? aAfterSwitch = null;
+        string? bBeforeSwitch = "unset";
+        string? bAfterSwitch = "unset";
+        Tasklet.SpawnFrame(A);
+        Tasklet.SpawnFrame(B);
+        Scheduler.Run();
+        Assert.Equal("a", aAfterSwitch); // kept from a's first step to its second
+        Assert.Null(bBeforeSwitch); // b's step runs after a's first, without a's value
+        Assert.Equal("b", bAfterSwitch);
+        Assert.Null(local.Value); // and main never sees either
+
+        async TaskletFrame A()
+        {
+            local.Value = "a";
+            await Scheduler.ScheduleAsync();
+            aAfterSwitch = local.Value;
+        }
+
+        async TaskletFrame B()
+        {
+            bBeforeSwitch = local.Value;
+            local.Value = "b";
+            await Scheduler.ScheduleAsync();
+            bAfterSwitch = local.Value;
+        }
+    });
+
+    [Fact]
+    public void A_step_that_throws_ends_its_tasklet_and_the_error_reaches_main() => Isolated.Run(() =>
+    {
+        var local = new AsyncLocal<int> { Value = 1 }; // the posted work runs under a context of its own
+        var ranAfter = false;
+        Scheduler.SynchronizationContext.Post(_ => throw new FormatException("from posted work"), null);
+        Tasklet.Spawn(() =>
+        {
+            ranAfter = true;
+            return Task.CompletedTask;
+        });
+        local.Value = 2;
+        var error = Assert.Throws<FormatException>(Scheduler.Run);
+        Assert.Equal("from posted work", error.Message);
+        Assert.DoesNotContain(Scheduler.AliveTasklets(), t => t.Name == "posted work"); // the throwing step ended its tasklet
+        Scheduler.Run();
+        Assert.True(ranAfter);
+        Assert.Equal(2, local.Value);
+    });
+}

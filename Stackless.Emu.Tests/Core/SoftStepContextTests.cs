@@ -32,6 +32,25 @@ public class SoftStepContextTests
     });
 
     [Fact]
+    public void The_running_tasklet_is_current_until_it_suspends_even_after_its_operation_chose_the_next() => Isolated.Run(() =>
+    {
+        Tasklet? currentBetween = null;
+        Tasklet? currentAfter = null;
+        var other = Tasklet.Spawn(async () => await Scheduler.ScheduleAsync());
+        var self = Tasklet.Spawn(async () =>
+        {
+            var schedule = Scheduler.ScheduleAsync(); // the next tasklet is chosen now ...
+            currentBetween = Tasklet.Current; // ... but this one runs until it awaits
+            await schedule;
+            currentAfter = Tasklet.Current;
+        });
+        Scheduler.Run();
+        Assert.Same(self, currentBetween);
+        Assert.Same(self, currentAfter);
+        Assert.False(other.Alive);
+    });
+
+    [Fact]
     public void An_AsyncLocal_set_in_a_step_stays_the_tasklets_own_across_its_steps() => Isolated.Run(() =>
     {
         var local = new AsyncLocal<string?>();

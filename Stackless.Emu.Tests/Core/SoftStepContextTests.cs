@@ -5,8 +5,8 @@ namespace Stackless.Emu.Tests.Core;
 /// <summary>
 /// What a soft tasklet's step runs under: the scheduler's synchronization context (so code that captures
 /// SynchronizationContext.Current comes back to the scheduler), its own execution context (AsyncLocal values it set
-/// stay its own across its steps and do not leak into other tasklets), and what a step that throws does (it ends its
-/// tasklet, and the error goes to main like any tasklet error).
+/// stay its own across its steps and do not leak into other tasklets), and what a posted callback that throws does (it
+/// ends the tasklet it runs as, and the error goes to main like any tasklet error).
 /// </summary>
 public class SoftStepContextTests
 {
@@ -82,7 +82,7 @@ public class SoftStepContextTests
     });
 
     [Fact]
-    public void A_step_that_throws_ends_its_tasklet_and_the_error_reaches_main() => Isolated.Run(() =>
+    public void A_posted_callback_that_throws_ends_its_tasklet_and_the_error_reaches_main() => Isolated.Run(() =>
     {
         var local = new AsyncLocal<int> { Value = 1 }; // the posted work runs under a context of its own
         var ranAfter = false;

@@ -100,4 +100,31 @@ public class SoftStepContextTests
         Assert.True(ranAfter);
         Assert.Equal(2, local.Value);
     });
+
+    [Fact]
+    public void A_callback_posted_to_a_waiting_tasklets_context_that_throws_ends_the_tasklet_and_the_error_reaches_main() => Isolated.Run(() =>
+    {
+        // A raw callback posted to the tasklet's own context runs as its next step, like a continuation; when it throws,
+        // the step's error ends the tasklet (its body never resumes) and goes to main.
+        SynchronizationContext? context = null;
+        var never = new TaskCompletionSource();
+        var resumed = false;
+        var tasklet = Tasklet.Spawn(async () =>
+        {
+            context = SynchronizationContext.Current;
+            await never.Task;
+            resumed = true;
+        });
+        tasklet.Run(); // until it waits for the task
+        Assert.Equal(1, Scheduler.IoPendingCount);
+#pragma warning disable VSTHRD001 // The point: code that posts to the context it captured.
+        context!.Post(_ => throw new FormatException("from the callback"), null);
+#pragma warning restore VSTHRD001
+        var error = Assert.Throws<FormatException>(Scheduler.Run);
+        Assert.Equal("from the callback", error.Message);
+        Assert.False(tasklet.Alive);
+        Assert.False(resumed);
+        Assert.Equal(0, Scheduler.IoPendingCount);
+        Scheduler.Run(); // nothing is left to wait for
+    });
 }

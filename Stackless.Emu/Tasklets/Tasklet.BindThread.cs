@@ -15,6 +15,7 @@ public sealed partial class Tasklet
     /// The tasklet's thread gives it up at once when that thread waits (idle in its scheduler, in
     /// <see cref="Scheduler.ParkThread"/>) or has ended; when it is running, the caller waits until it serves its inbox or parks.
     /// The tasklet keeps the execution context it runs under.
+    /// <para>Thread safety: any thread; the tasklet's own scheduler applies the move, on its thread or while it waits.</para>
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="threadId"/> names no live thread with a scheduler ("bad thread").</exception>
     /// <exception cref="InvalidOperationException">The tasklet is runnable or current ("can't (re)bind a runnable tasklet"),

@@ -18,7 +18,8 @@ public sealed partial class Tasklet
     /// <remarks>
     /// A started soft tasklet suspended in a plain <c>async</c> method resumes under the context the runtime captured at
     /// its <c>await</c>; a context set meanwhile applies from its next step that is not such a resumption (e.g. the start of
-    /// its body). Read it on the tasklet's own thread: from another thread a running tasklet's value is not current.
+    /// its body).
+    /// <para>Thread safety: read it on the tasklet's own thread: from another thread a running tasklet's value is not current.</para>
     /// </remarks>
     public ExecutionContext? ExecutionContext
     {
@@ -45,6 +46,8 @@ public sealed partial class Tasklet
     /// <exception cref="ArgumentNullException"><paramref name="context"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The tasklet belongs to another thread and is current or runnable there
     /// ("tasklet belongs to a different thread").</exception>
+    /// <remarks>Thread safety: on the tasklet's own thread; from another thread only while the tasklet is not current or
+    /// runnable there (paused, blocked, new or dead), else it raises.</remarks>
     public Tasklet SetExecutionContext(ExecutionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -70,6 +73,9 @@ public sealed partial class Tasklet
     /// restored afterwards.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="callable"/> is null.</exception>
+    /// <remarks>Thread safety: the callable runs on the calling thread. Call it on the tasklet's own thread, or from another
+    /// thread only while the tasklet does not run (paused, blocked, new or dead): the context the callable leaves is given
+    /// to the tasklet without synchronisation.</remarks>
     public T ContextRun<T>(Func<T> callable)
     {
         ArgumentNullException.ThrowIfNull(callable);

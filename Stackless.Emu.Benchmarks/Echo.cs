@@ -40,7 +40,8 @@ internal static class Echo
             return 2;
         }
 
-        var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(a => int.Parse(a, Inv)).FirstOrDefault(quick ? 1 : 3);
+        var defaultRuns = quick ? 1 : 3;
+        var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(a => int.Parse(a, Inv)).FirstOrDefault(defaultRuns);
         var loadBefore = CpuClock.LoadAverage();
         var reports = new List<List<ServerReport>>();
         for (var run = 0; run < runs; run++)
@@ -63,7 +64,7 @@ internal static class Echo
         var text = new StringBuilder();
         text.AppendLine(Inv, $"{runs} run(s) of `samples/EchoServer` ({connections:N0} loopback connections x {roundTrips} round trips of 64 B; hard tasklets {hardConnections:N0} connections, one OS thread each), load generator in a child process,")
             .AppendLine(Inv, $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; 1-minute load average {loadBefore:F2} before the run (the machine is shared; the column shows it before each server).")
-            .AppendLine(Inv, $"Command: `dotnet run -c Release --project Stackless.Emu.Benchmarks -- echo{(quick ? " --quick" : string.Empty)}{(runs != (quick ? 1 : 3) ? $" --runs {runs}" : string.Empty)}` (the sample alone: `dotnet run -c Release --project samples/EchoServer`).")
+            .AppendLine(Inv, $"Command: `dotnet run -c Release --project Stackless.Emu.Benchmarks -- echo{(quick ? " --quick" : string.Empty)}{(runs != defaultRuns ? $" --runs {runs}" : string.Empty)}` (the sample alone: `dotnet run -c Release --project samples/EchoServer`).")
             .AppendLine("Server CPU: the server process's CPU time (every thread) during the echo phase, divided by the round trips. Each row is the run with the median round trips/s for that server.")
             .AppendLine()
             .AppendLine("| server | connections | connect time | round trips/s | vs plain | server CPU per round trip | vs plain | errors | load average |")

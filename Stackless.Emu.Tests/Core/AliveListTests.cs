@@ -67,9 +67,9 @@ public class AliveListTests
     [Fact]
     public void A_full_list_is_listed_whole() => Isolated.Run(() =>
     {
-        var tasklets = Enumerable.Range(0, 16).Select(_ => Paused()).ToList(); // exactly the list's first capacity
+        var tasklets = Enumerable.Range(0, Capacity).Select(_ => Paused()).ToList(); // exactly the list's first capacity
         Assert.Equal([Scheduler.Main, .. tasklets], Scheduler.AliveTasklets());
-        Assert.Equal(18, Scheduler.Describe().Split(Environment.NewLine).Length); // the header, then main and each tasklet on a line
+        Assert.Equal(Capacity + 2, Scheduler.Describe().Split(Environment.NewLine).Length); // the header, then main and each tasklet on a line
 
         tasklets[^1].Kill(); // the last slot of the full list is given back ...
         tasklets[^1] = Paused(); // ... and taken again
@@ -99,14 +99,15 @@ public class AliveListTests
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static List<WeakReference> CompactThenKillTheMoved()
     {
-        var tasklets = Enumerable.Range(0, 16).Select(_ => Paused()).ToList();
-        foreach (var tasklet in tasklets.Take(9))
+        var tasklets = Enumerable.Range(0, Capacity).Select(_ => Paused()).ToList();
+        var killed = Capacity / 2 + 1;
+        foreach (var tasklet in tasklets.Take(killed))
         {
             tasklet.Kill();
         }
 
         var newcomer = Paused(); // compacts: the 7 alive move to slots 0-6, the newcomer takes slot 7
-        var moved = tasklets.Skip(9).ToList();
+        var moved = tasklets.Skip(killed).ToList();
         Assert.Equal([Scheduler.Main, .. moved, newcomer], Scheduler.AliveTasklets());
         foreach (var tasklet in moved)
         {
@@ -116,6 +117,9 @@ public class AliveListTests
         newcomer.Kill();
         return moved.Select(t => new WeakReference(t)).ToList();
     }
+
+    /// <summary>The scheduler's first capacity of the alive list: the tests fill it exactly.</summary>
+    private const int Capacity = ThreadScheduler.InitialAliveCapacity;
 
     /// <summary>An alive, paused tasklet that has started (it waits in a schedule_remove).</summary>
     private static Tasklet Paused()

@@ -95,7 +95,7 @@ public class SoftStepContextTests
         local.Value = 2;
         var error = Assert.Throws<FormatException>(Scheduler.Run);
         Assert.Equal("from posted work", error.Message);
-        Assert.DoesNotContain(Scheduler.AliveTasklets(), t => t.Name == "posted work"); // the throwing step ended its tasklet
+        Assert.DoesNotContain(Scheduler.AliveTasklets(), t => t.Name == "posted work"); // the posted work's tasklet ended
         Scheduler.Run();
         Assert.True(ranAfter);
         Assert.Equal(2, local.Value);

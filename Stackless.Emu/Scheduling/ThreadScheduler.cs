@@ -54,7 +54,10 @@ internal sealed partial class ThreadScheduler
     private Tasklet? _lastRunning;
 
     /// <summary>The alive tasklets but main, in the order they became alive; removed ones leave null holes until compacted.</summary>
-    private Tasklet?[] _alive = new Tasklet?[16];
+    private Tasklet?[] _alive = new Tasklet?[InitialAliveCapacity];
+
+    /// <summary>The alive list's first capacity; it grows by doubling, or is compacted when fewer than half are alive.</summary>
+    internal const int InitialAliveCapacity = 16;
 
     /// <summary>Used slots of <see cref="_alive"/> (holes included).</summary>
     private int _aliveSlots;
